@@ -1,0 +1,169 @@
+"""The public Python API: ``Renderer`` (reuses GL context, programs and caches) and ``render()``."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from glrender.errors import RenderError
+from glrender.geo.camera import MAX_PITCH, MAX_ZOOM, Camera
+from glrender.geo.mercator import zoom_for_bbox
+from glrender.render.plan import BucketCache, plan_frame
+from glrender.render.sources import SourceSet
+from glrender.style.parse import parse_style
+
+MAX_OUTPUT_PX = 8192
+
+
+class Image:
+    """A rendered image: straight-alpha RGBA pixels plus encoders."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+
+    @property
+    def width(self) -> int:
+        return int(self.array.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.array.shape[0])
+
+    def encode(self, fmt: str = "png", *, quality: int = 85) -> bytes:
+        from glrender.encode import encode
+
+        return encode(self.array, fmt, quality=quality)
+
+    def save(self, path: str | os.PathLike[str], fmt: str | None = None, *, quality: int = 85) -> None:
+        p = Path(path)
+        if fmt is None:
+            fmt = p.suffix.lstrip(".").lower() or "png"
+        p.write_bytes(self.encode(fmt, quality=quality))
+
+
+def _num(name: str, v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        raise RenderError(f"{name} must be a finite number, got {v!r}")
+    return float(v)
+
+
+class Renderer:
+    """Draws one style. Keep it around: it reuses its GL context, compiled programs, decoded tiles and
+    tessellated buckets across calls. Not safe for concurrent use from several threads at once; calls
+    are serialised by an internal lock."""
+
+    def __init__(self, style: str | os.PathLike[str] | Mapping[str, Any], *, base_dir: str | None = None,
+                 piece_limit: int = 4096, bucket_cache_size: int = 8192) -> None:
+        parsed = parse_style(style)
+        if base_dir is not None:
+            parsed = dataclasses.replace(parsed, base_dir=str(base_dir))
+        self.style = parsed
+        if not isinstance(piece_limit, int) or piece_limit < 64:
+            raise RenderError(f"piece_limit must be an integer >= 64, got {piece_limit!r}")
+        self.piece_limit = piece_limit
+        raw_sources = dict(parsed.raw.get("sources") or {})
+        self.sources = SourceSet(raw_sources, parsed.base_dir)
+        self.buckets = BucketCache(bucket_cache_size)
+        self._frame: Any = None
+        self._gpu: Any = None
+        self._lock = threading.Lock()
+
+    # GL objects are made on the first render so that style errors surface without touching GL.
+    def _frame_renderer(self) -> Any:
+        if self._frame is None:
+            from glrender.gpu.context import create_gl_context
+            from glrender.gpu.meshes import MeshCache
+            from glrender.gpu.programs import ProgramCache
+            from glrender.render.context import GPU
+            from glrender.render.frame import FrameRenderer
+
+            ctx = create_gl_context()
+            self._gpu = GPU(ctx=ctx, programs=ProgramCache(ctx), meshes=MeshCache(ctx))
+            self._frame = FrameRenderer(self._gpu, self.piece_limit)
+        return self._frame
+
+    def camera(self, *, center: Sequence[float] | None = None, zoom: float | None = None,
+               bearing: float | None = None, pitch: float | None = None, width: int = 512,
+               height: int = 512, scale: float = 1, bbox: Sequence[float] | None = None,
+               padding: float = 0) -> Camera:
+        """The camera a render call would use (style defaults fill what is not given)."""
+        for name, v in (("width", width), ("height", height)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise RenderError(f"{name} must be a positive integer, got {v!r}")
+        scale = _num("scale", scale)
+        if scale <= 0 or scale > 8:
+            raise RenderError(f"scale must be within (0, 8], got {scale!r}")
+        if round(width * scale) > MAX_OUTPUT_PX or round(height * scale) > MAX_OUTPUT_PX:
+            raise RenderError(
+                f"output {width}x{height}@{scale:g}x exceeds {MAX_OUTPUT_PX}x{MAX_OUTPUT_PX} device pixels"
+            )
+        st = self.style
+        if bbox is not None:
+            if len(bbox) != 4:
+                raise RenderError(f"bbox must be W,S,E,N, got {bbox!r}")
+            w, s, e, n = (_num("bbox", v) for v in bbox)
+            if not (-90 <= s < n <= 90):
+                raise RenderError(f"bbox south/north out of order or range: {bbox!r}")
+            lon, lat, z = zoom_for_bbox(w, s, e, n, width, height, padding)
+            center = (lon, lat) if center is None else center
+            zoom = max(0.0, min(MAX_ZOOM, z)) if zoom is None else zoom
+        if center is None:
+            center = st.center or (0.0, 0.0)
+        if len(center) != 2:
+            raise RenderError(f"center must be (lon, lat), got {center!r}")
+        lon, lat = _num("longitude", center[0]), _num("latitude", center[1])
+        z = _num("zoom", st.zoom if zoom is None else zoom) if (zoom is not None or st.zoom is not None) else 0.0
+        b = _num("bearing", st.bearing if bearing is None else bearing)
+        p = _num("pitch", st.pitch if pitch is None else pitch)
+        if not 0 <= p <= MAX_PITCH:
+            raise RenderError(f"pitch must be within 0..{MAX_PITCH:g}, got {p!r}")
+        return Camera(lon, lat, z, b % 360.0, p, width, height, scale)
+
+    def render(self, center: Sequence[float] | None = None, zoom: float | None = None,
+               bearing: float | None = None, pitch: float | None = None, width: int = 512,
+               height: int = 512, scale: float = 1, bbox: Sequence[float] | None = None,
+               padding: float = 0) -> Image:
+        """Render a view. Without center/zoom the style's own apply; ``bbox`` (W, S, E, N) fits a box."""
+        cam = self.camera(center=center, zoom=zoom, bearing=bearing, pitch=pitch, width=width,
+                          height=height, scale=scale, bbox=bbox, padding=padding)
+        with self._lock:
+            gstate = dict(self.style.global_state_defaults)
+            works = plan_frame(self.style, cam, self.sources, self.buckets, gstate)
+            frame = self._frame_renderer()
+            arr = frame.render(cam, works, light=self.style.light, global_state=gstate)
+        return Image(arr)
+
+    def close(self) -> None:
+        """Release GL objects and close tile sources."""
+        with self._lock:
+            if self._frame is not None:
+                self._frame.release()
+                self._gpu.meshes.release()
+                self._gpu.programs.release()
+                for t in self._gpu.textures.values():
+                    t.release()
+                self._gpu.ctx.release()
+                self._frame = None
+                self._gpu = None
+            self.sources.close()
+            self.buckets.clear()
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def render(style: str | os.PathLike[str] | Mapping[str, Any], **kwargs: Any) -> Image:
+    """One-shot convenience: a new Renderer, one render, closed again."""
+    ctor = {k: kwargs.pop(k) for k in ("base_dir", "piece_limit") if k in kwargs}
+    with Renderer(style, **ctor) as r:
+        return r.render(**kwargs)

@@ -1,0 +1,100 @@
+"""Which tiles cover a camera view (pure).
+
+Follows MapLibre's approach: a quadtree walk from z0 that culls tiles outside the view frustum and,
+for pitched views, stops splitting tiles far from the camera (so the horizon is drawn from lower
+zooms), emitting tiles drawn at the ideal zoom near the camera.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from glrender.geo.camera import Camera, TileID
+
+# MapLibre keeps this many max-zoom tiles around the camera before it lowers the level of detail.
+_RADIUS_OF_MAX_LOD_TILES = 3
+
+
+def covering_zoom(camera: Camera, tile_size: int, round_zoom: bool) -> int:
+    """The ideal integer tile zoom for a source, as MapLibre's coveringZoomLevel computes it."""
+    z = camera.zoom + math.log2(512.0 / tile_size)
+    return int(math.floor(z + 0.5) if round_zoom else math.floor(z))
+
+
+def frustum_planes(clip_matrix: np.ndarray) -> np.ndarray:
+    """Six planes (a, b, c, d) with a*x + b*y + c*z + d >= 0 inside (Gribb-Hartmann extraction)."""
+    r = clip_matrix
+    return np.array([r[3] + r[0], r[3] - r[0], r[3] + r[1], r[3] - r[1], r[3] + r[2], r[3] - r[2]])
+
+
+def _box_visible(planes: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> bool:
+    # The box is flat (z = 0): test its "positive vertex" against every plane.
+    px = np.where(planes[:, 0] >= 0, x1, x0)
+    py = np.where(planes[:, 1] >= 0, y1, y0)
+    d = planes[:, 0] * px + planes[:, 1] * py + planes[:, 3]
+    return bool(np.all(d >= 0))
+
+
+def covering_tiles(
+    camera: Camera,
+    *,
+    tile_size: int = 512,
+    minzoom: int = 0,
+    maxzoom: int = 22,
+    round_zoom: bool = False,
+    clip_matrix: np.ndarray | None = None,
+    max_tiles: int = 4096,
+) -> list[TileID]:
+    """Tiles of a source needed to draw the view, nearest to the centre first.
+
+    ``clip_matrix`` restricts the frustum (a framebuffer piece); by default the whole view is used.
+    Below the source's minzoom nothing is drawn (the spec's rule); above its maxzoom tiles are
+    overzoomed (data tile z = maxzoom, drawn at the ideal zoom).
+    """
+    ideal = covering_zoom(camera, tile_size, round_zoom)
+    if ideal < minzoom:
+        return []
+    ideal = max(ideal, 0)
+    data_max = min(ideal, maxzoom)
+    clip = camera.world_matrix() if clip_matrix is None else clip_matrix
+    planes = frustum_planes(clip)
+    ws = camera.world_size
+    eye = camera.camera_world_position()
+    # The ground point under the camera, in tiles of the deepest data zoom (MapLibre measures LOD
+    # distance from there).
+    n_max = 2**data_max
+    eye_t = np.array([eye[0], eye[1]]) / ws * n_max
+    # World copies that can be visible: find the horizontal extent of the frustum on the ground.
+    wraps = range(-1, 2) if camera.zoom >= 3 or camera.pitch > 0 or camera.bearing else range(-1, 2)
+    out: list[tuple[float, TileID]] = []
+    stack: list[tuple[int, int, int, int]] = [(0, 0, 0, w) for w in wraps]
+    while stack:
+        z, x, y, w = stack.pop()
+        ts = ws / 2**z
+        x0 = x * ts + w * ws
+        y0 = y * ts
+        if not _box_visible(planes, x0, y0, x0 + ts, y0 + ts):
+            continue
+        # Distance from the camera's ground point to the box, in max-zoom tile units.
+        k = 2 ** (data_max - z)
+        bx0, by0 = (x + w * 2**z) * k, y * k
+        dx = max(bx0 - eye_t[0] - w * n_max * 0, 0.0, eye_t[0] - (bx0 + k))
+        dx = max(bx0 - eye_t[0], 0.0, eye_t[0] - (bx0 + k))
+        dy = max(by0 - eye_t[1], 0.0, eye_t[1] - (by0 + k))
+        longest = max(dx, dy)
+        dist_to_split = _RADIUS_OF_MAX_LOD_TILES + (1 << (data_max - z)) - 2
+        if z == data_max or (longest > dist_to_split and z >= minzoom and camera.pitch > 0):
+            overscaled = ideal if z == data_max else z
+            cx = (x0 + ts / 2) / ws * n_max - eye_t[0]
+            cy = (y0 + ts / 2) / ws * n_max - eye_t[1]
+            out.append((cx * cx + cy * cy, TileID(z, x, y, overscaled, w)))
+            if len(out) > max_tiles:
+                break
+            continue
+        for cy_ in (0, 1):
+            for cx_ in (0, 1):
+                stack.append((z + 1, 2 * x + cx_, 2 * y + cy_, w))
+    out.sort(key=lambda t: t[0])
+    return [t for _, t in out]

@@ -1,0 +1,45 @@
+"""The one place an OpenGL context is made: headless EGL, no X server.
+
+Mesa's llvmpipe serves it on machines without a GPU; on a GPU server the NVIDIA EGL device is used.
+``GLRENDER_EGL_DEVICE`` picks an EGL device by index when a machine has several.
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import os
+import threading
+from typing import Any
+
+import moderngl
+
+from glrender.errors import GLUnavailableError
+
+_lock = threading.Lock()
+
+
+def _egl_hint() -> str:
+    if ctypes.util.find_library("EGL") is None:
+        return (
+            "libEGL.so.1 was not found; install Mesa's EGL (Debian/Ubuntu: "
+            "apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri) or your GPU vendor's EGL driver"
+        )
+    return "libEGL is present but no EGL device could be initialised (check the driver / GLRENDER_EGL_DEVICE)"
+
+
+def create_gl_context() -> moderngl.Context:
+    """A standalone OpenGL 3.3+ core context on EGL. Raises GLUnavailableError with the reason."""
+    settings: dict[str, Any] = {"standalone": True, "backend": "egl", "require": 330}
+    dev = os.environ.get("GLRENDER_EGL_DEVICE")
+    if dev:
+        try:
+            settings["device_index"] = int(dev)
+        except ValueError as exc:
+            raise GLUnavailableError(f"GLRENDER_EGL_DEVICE must be an integer, got {dev!r}") from exc
+    # Mesa must not try to talk to an X server or Wayland compositor.
+    os.environ.setdefault("EGL_PLATFORM", "surfaceless")
+    with _lock:
+        try:
+            return moderngl.create_context(**settings)
+        except Exception as exc:  # moderngl raises plain Exception subclasses for EGL failures
+            raise GLUnavailableError(f"cannot create an OpenGL context: {exc}; {_egl_hint()}") from exc

@@ -1,0 +1,36 @@
+"""Offscreen framebuffers: RGBA8 colour + 24-bit depth, read back top-down as numpy."""
+
+from __future__ import annotations
+
+import moderngl
+import numpy as np
+
+
+class FrameTarget:
+    """One framebuffer piece. Reused across renders while the size fits."""
+
+    def __init__(self, ctx: moderngl.Context, width: int, height: int) -> None:
+        self.ctx = ctx
+        self.width = width
+        self.height = height
+        self.color = ctx.renderbuffer((width, height), 4)
+        self.depth = ctx.depth_renderbuffer((width, height))
+        self.fbo = ctx.framebuffer(color_attachments=[self.color], depth_attachment=self.depth)
+
+    def use(self, width: int, height: int) -> None:
+        self.fbo.use()
+        self.ctx.viewport = (0, 0, width, height)
+        self.fbo.depth_mask = True
+        self.fbo.color_mask = (True, True, True, True)
+        self.ctx.scissor = None
+        self.fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0, viewport=(0, 0, width, height))
+
+    def read(self, width: int, height: int) -> np.ndarray:
+        """Premultiplied RGBA, (height, width, 4) uint8, first row at the top."""
+        data = self.fbo.read(viewport=(0, 0, width, height), components=4, alignment=1)
+        return np.frombuffer(data, dtype=np.uint8).reshape(height, width, 4)[::-1]
+
+    def release(self) -> None:
+        self.fbo.release()
+        self.color.release()
+        self.depth.release()

@@ -1,0 +1,109 @@
+"""GPU copies of CPU buckets: static vertex/index buffers cached per bucket, per-zoom paint buffers."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import moderngl
+import numpy as np
+
+
+def _fmt(arr: np.ndarray) -> str:
+    k = 1 if arr.ndim == 1 else arr.shape[1]
+    return f"{k}f"
+
+
+class _Entry:
+    def __init__(self) -> None:
+        self.buffers: dict[str, moderngl.Buffer] = {}
+        self.vaos: dict[Any, moderngl.VertexArray] = {}
+        self.nbytes = 0
+
+    def release(self) -> None:
+        for v in self.vaos.values():
+            v.release()
+        for b in self.buffers.values():
+            b.release()
+        self.vaos.clear()
+        self.buffers.clear()
+
+
+class MeshCache:
+    """Buffers keyed by the identity of the CPU object they mirror; least recently used goes first."""
+
+    def __init__(self, ctx: moderngl.Context, max_bytes: int = 512 << 20) -> None:
+        self.ctx = ctx
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[int, tuple[Any, _Entry]] = OrderedDict()
+        self._bytes = 0
+
+    def _entry(self, owner: Any) -> _Entry:
+        key = id(owner)
+        hit = self._entries.get(key)
+        if hit is not None and hit[0] is owner:
+            self._entries.move_to_end(key)
+            return hit[1]
+        if hit is not None:
+            hit[1].release()
+        entry = _Entry()
+        self._entries[key] = (owner, entry)
+        return entry
+
+    def _buffer(self, entry: _Entry, name: str, arr: np.ndarray) -> moderngl.Buffer:
+        buf = entry.buffers.get(name)
+        if buf is None:
+            data = np.ascontiguousarray(arr)
+            buf = self.ctx.buffer(data.tobytes())
+            entry.buffers[name] = buf
+            entry.nbytes += data.nbytes
+            self._bytes += data.nbytes
+        return buf
+
+    def vertex_array(
+        self,
+        program: moderngl.Program,
+        owner: Any,
+        static: dict[str, np.ndarray],
+        indices: np.ndarray,
+        index_name: str = "indices",
+        dynamic: dict[str, np.ndarray] | None = None,
+        dynamic_key: Any = None,
+    ) -> moderngl.VertexArray:
+        """A VAO over the owner's static attributes plus optional per-zoom attributes."""
+        entry = self._entry(owner)
+        dynamic = dynamic or {}
+        vkey = (id(program), index_name, tuple(sorted(dynamic)), dynamic_key)
+        vao = entry.vaos.get(vkey)
+        if vao is not None:
+            return vao
+        content = []
+        for name, arr in static.items():
+            content.append((self._buffer(entry, name, arr), _fmt(arr), name))
+        for name, arr in dynamic.items():
+            content.append((self._buffer(entry, f"{name}@{dynamic_key}", arr), _fmt(arr), f"a_{name}"))
+        ibuf = self._buffer(entry, index_name, np.ascontiguousarray(indices, dtype=np.uint32))
+        vao = self.ctx.vertex_array(program, content, ibuf, index_element_size=4, skip_errors=True)
+        # Per-zoom buffers accumulate while a renderer pans through zooms: keep the newest few.
+        if len(entry.vaos) > 24:
+            for k in list(entry.vaos)[:12]:
+                entry.vaos.pop(k).release()
+            for name in [n for n in entry.buffers if "@" in n][:-12]:
+                buf = entry.buffers.pop(name)
+                self._bytes -= buf.size
+                buf.release()
+        entry.vaos[vkey] = vao
+        self._evict()
+        return vao
+
+    def _evict(self) -> None:
+        while self._bytes > self.max_bytes and len(self._entries) > 1:
+            _, (_, entry) = self._entries.popitem(last=False)
+            self._bytes -= entry.nbytes
+            entry.release()
+
+    def release(self) -> None:
+        for _, entry in self._entries.values():
+            entry.release()
+        self._entries.clear()
+        self._bytes = 0

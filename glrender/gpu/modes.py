@@ -1,0 +1,39 @@
+"""Explicit GL state for every draw (DESIGN habit 4): no draw relies on what the previous one left."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import moderngl
+
+
+@dataclass(frozen=True)
+class DrawMode:
+    blend: bool = True            # premultiplied alpha: ONE, ONE_MINUS_SRC_ALPHA
+    depth_test: bool = False
+    depth_write: bool = False
+    depth_func: str = "<="
+    color_write: bool = True
+
+
+PREMULTIPLIED = DrawMode()
+DEPTH_BEHIND_3D = DrawMode(depth_test=True, depth_write=False, depth_func="<=")
+EXTRUSION_OPAQUE = DrawMode(blend=False, depth_test=True, depth_write=True, depth_func="<=")
+EXTRUSION_DEPTH_ONLY = DrawMode(blend=False, depth_test=True, depth_write=True, depth_func="<=", color_write=False)
+EXTRUSION_COLOR_EQUAL = DrawMode(blend=True, depth_test=True, depth_write=False, depth_func="==")
+
+
+def apply(ctx: moderngl.Context, fbo: moderngl.Framebuffer, mode: DrawMode) -> None:
+    flags = moderngl.NOTHING
+    if mode.blend:
+        flags |= moderngl.BLEND
+    if mode.depth_test:
+        flags |= moderngl.DEPTH_TEST
+    ctx.enable_only(flags)
+    if mode.blend:
+        ctx.blend_func = moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA
+        ctx.blend_equation = moderngl.FUNC_ADD
+    if mode.depth_test:
+        ctx.depth_func = mode.depth_func
+    fbo.depth_mask = mode.depth_write
+    fbo.color_mask = (mode.color_write,) * 4

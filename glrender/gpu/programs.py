@@ -1,0 +1,90 @@
+"""Shader programs: load ``shaders/``, resolve includes and property pragmas, cache per variant.
+
+Property pragmas follow the idea of MapLibre's ``#pragma mapbox``: a paint property that may be data
+driven is written once as ``#pragma prop: define TYPE NAME`` and ``#pragma prop: initialize TYPE NAME``;
+the variant decides whether it becomes a per-vertex attribute (``a_NAME``, passed on as ``v_NAME``) or a
+uniform (``u_NAME``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+
+import moderngl
+
+from glrender.errors import RenderError
+
+_PRAGMA = re.compile(r"^\s*#pragma prop: (define|initialize) (\w+) (\w+)\s*$", re.M)
+_INCLUDE = re.compile(r'^\s*#include "(\w+\.glsl)"\s*$', re.M)
+
+
+def shader_dir() -> Path:
+    """``shaders/`` beside the package in a checkout, or ``glrender/shaders`` in an installed wheel."""
+    here = Path(__file__).resolve().parent.parent
+    for cand in (here.parent / "shaders", here / "shaders"):
+        if cand.is_dir():
+            return cand
+    return Path(str(resources.files("glrender") / "shaders"))
+
+
+def _expand(src: str, stage: str, attrs: frozenset[str], seen: set[str] | None = None) -> str:
+    seen = set() if seen is None else seen
+
+    def include(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name in seen:
+            return ""
+        seen.add(name)
+        return _expand((shader_dir() / name).read_text(), stage, attrs, seen)
+
+    src = _INCLUDE.sub(include, src)
+
+    def pragma(m: re.Match[str]) -> str:
+        op, typ, name = m.groups()
+        dd = name in attrs
+        if op == "define":
+            if stage == "vert":
+                return f"in {typ} a_{name};\nout {typ} v_{name};" if dd else f"uniform {typ} u_{name};"
+            return f"in {typ} v_{name};" if dd else f"uniform {typ} u_{name};"
+        if stage == "vert":
+            return f"{typ} {name} = a_{name};\n    v_{name} = a_{name};" if dd else f"{typ} {name} = u_{name};"
+        return f"{typ} {name} = v_{name};" if dd else f"{typ} {name} = u_{name};"
+
+    return _PRAGMA.sub(pragma, src)
+
+
+class ProgramCache:
+    """Compiled programs keyed by (name, data-driven attributes, defines)."""
+
+    def __init__(self, ctx: moderngl.Context) -> None:
+        self.ctx = ctx
+        self._programs: dict[tuple[str, frozenset[str], tuple[str, ...]], moderngl.Program] = {}
+
+    def get(self, name: str, attrs: Iterable[str] = (), defines: Iterable[str] = ()) -> moderngl.Program:
+        key = (name, frozenset(attrs), tuple(sorted(defines)))
+        prog = self._programs.get(key)
+        if prog is None:
+            prog = self._compile(*key)
+            self._programs[key] = prog
+        return prog
+
+    def _compile(self, name: str, attrs: frozenset[str], defines: tuple[str, ...]) -> moderngl.Program:
+        d = shader_dir()
+        header = "#version 330 core\n" + "".join(f"#define {x}\n" for x in defines)
+        try:
+            vs = header + _expand((d / f"{name}.vert").read_text(), "vert", attrs)
+            fs = header + _expand((d / f"{name}.frag").read_text(), "frag", attrs)
+        except OSError as exc:
+            raise RenderError(f"shader {name!r} not found in {d}") from exc
+        try:
+            return self.ctx.program(vertex_shader=vs, fragment_shader=fs)
+        except Exception as exc:
+            raise RenderError(f"shader {name!r} failed to compile: {exc}") from exc
+
+    def release(self) -> None:
+        for p in self._programs.values():
+            p.release()
+        self._programs.clear()

@@ -1,0 +1,85 @@
+"""What every draw module receives: the GL objects, the camera and the current framebuffer piece."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import moderngl
+import numpy as np
+
+from glrender.geo.camera import Camera, TileID
+from glrender.geo.cover import frustum_planes
+from glrender.gpu.meshes import MeshCache
+from glrender.gpu.programs import ProgramCache
+
+
+@dataclass
+class GPU:
+    """GL objects a Renderer keeps across renders."""
+
+    ctx: moderngl.Context
+    programs: ProgramCache
+    meshes: MeshCache
+    textures: dict[Any, moderngl.Texture] = field(default_factory=dict)
+    quad: moderngl.Buffer | None = None
+
+    def fullscreen_quad(self) -> moderngl.Buffer:
+        if self.quad is None:
+            self.quad = self.ctx.buffer(np.array([-1, -1, 1, -1, -1, 1, 1, 1], dtype=np.float32).tobytes())
+        return self.quad
+
+
+@dataclass
+class LayerWork:
+    """One style layer and what to draw for it: (tile, bucket-or-texture) pairs, nearest first."""
+
+    layer: Any
+    items: list[tuple[TileID, Any]]
+
+
+@dataclass
+class FrameContext:
+    gpu: GPU
+    fbo: moderngl.Framebuffer
+    camera: Camera
+    piece_clip: np.ndarray          # clip-space correction for this piece
+    piece_size: tuple[int, int]     # device pixels
+    zoom: float
+    light: Any = None
+    global_state: Any = None
+    behind_3d: bool = False         # a fill-extrusion layer was drawn: later 2D layers go behind it
+    extrusion_depth_cleared: bool = False
+    _proj: np.ndarray | None = None
+    _planes: np.ndarray | None = None
+
+    @property
+    def ctx(self) -> moderngl.Context:
+        return self.gpu.ctx
+
+    @property
+    def proj(self) -> np.ndarray:
+        if self._proj is None:
+            self._proj = self.piece_clip @ self.camera.proj_matrix()
+        return self._proj
+
+    def tile_matrix(self, tile: TileID, extent: int) -> np.ndarray:
+        return self.camera.tile_matrix(tile, extent, self.proj)
+
+    def tile_visible(self, tile: TileID) -> bool:
+        """Whether the tile square intersects this piece's frustum (cheap culling for big images)."""
+        if self._planes is None:
+            self._planes = frustum_planes(self.piece_clip @ self.camera.world_matrix())
+        ws = self.camera.world_size
+        ts = ws / 2**tile.z
+        x0 = tile.x * ts + tile.wrap * ws
+        y0 = tile.y * ts
+        p = self._planes
+        # Generous margin: lines, circles and translated geometry may reach past the tile square.
+        m = ts * 0.25
+        px = np.where(p[:, 0] >= 0, x0 + ts + m, x0 - m)
+        py = np.where(p[:, 1] >= 0, y0 + ts + m, y0 - m)
+        return bool(np.all(p[:, 0] * px + p[:, 1] * py + p[:, 3] >= 0))
+
+    def layer_depth(self) -> float:
+        return 0.9999 if self.behind_3d else 0.0

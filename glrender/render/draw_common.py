@@ -1,0 +1,58 @@
+"""Shared pieces of the draw modules: uniform upload and the per-tile loop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import moderngl
+
+from glrender.buckets.base import Bucket, PropTable, paint_values
+from glrender.gpu import modes
+from glrender.render.context import FrameContext
+from glrender.render.uniforms import gl_matrix
+
+
+def set_uniforms(prog: moderngl.Program, values: dict[str, Any]) -> None:
+    for name, v in values.items():
+        try:
+            u = prog[name]
+        except KeyError:
+            continue  # optimised out by the compiler
+        if isinstance(v, bytes):
+            u.write(v)  # type: ignore[union-attr]
+        elif isinstance(v, list) and isinstance(u, moderngl.Uniform) and u.array_length > 1:
+            u.value = tuple(v)
+        else:
+            u.value = v  # type: ignore[union-attr]
+
+
+def paint(fc: FrameContext, layer: Any, name: str, default: Any = None) -> Any:
+    """A feature-constant paint/layout property at the camera zoom."""
+    prop = layer.paint.get(name) or layer.layout.get(name)
+    if prop is None:
+        return default
+    return prop.evaluate(fc.zoom)
+
+
+def draw_bucket(fc: FrameContext, program_name: str, bucket: Bucket, layer: Any, props: PropTable,
+                uniforms: dict[str, Any], mode: modes.DrawMode, *, defines: tuple[str, ...] = (),
+                indices: str = "indices", primitive: int = moderngl.TRIANGLES,
+                extra_uniform_props: PropTable | None = None) -> None:
+    """Draw one bucket with its data-driven properties as attributes and the rest as uniforms."""
+    u_values, attrs = paint_values(bucket, layer, props, fc.zoom, fc.global_state)
+    prog = fc.gpu.programs.get(program_name, attrs.keys(), defines)
+    idx = bucket.indices if indices == "indices" else bucket.extra[indices]
+    if len(idx) == 0:
+        return
+    vao = fc.gpu.meshes.vertex_array(prog, bucket, bucket.arrays, idx, index_name=indices, dynamic=attrs,
+                                     dynamic_key=fc.zoom if attrs else None)
+    all_uniforms = {f"u_{k}": v for k, v in u_values.items()}
+    all_uniforms.update(uniforms)
+    all_uniforms["u_layer_depth"] = fc.layer_depth()
+    set_uniforms(prog, all_uniforms)
+    modes.apply(fc.ctx, fc.fbo, mode)
+    vao.render(primitive)
+
+
+def tile_matrix_bytes(fc: FrameContext, tile: Any, extent: int) -> bytes:
+    return gl_matrix(fc.tile_matrix(tile, extent))

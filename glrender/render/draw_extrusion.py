@@ -1,0 +1,36 @@
+"""Fill-extrusion layers: depth-tested 3D boxes lit by the style's light.
+
+Opaque layers draw in one pass; translucent ones first fill the depth buffer, then colour only the
+nearest surface (MapLibre's two-pass approach), so a wall behind another never shows through.
+"""
+
+from __future__ import annotations
+
+from glrender.buckets.extrusion import EXTRUSION_PROPS
+from glrender.gpu import modes
+from glrender.render.context import FrameContext, LayerWork
+from glrender.render.draw_common import draw_bucket, paint
+from glrender.render.uniforms import gl_matrix, light_uniforms, translated
+
+
+def draw_extrusion(fc: FrameContext, work: LayerWork) -> None:
+    layer = work.layer
+    opacity = float(paint(fc, layer, "fill-extrusion-opacity", 1.0))
+    if opacity <= 0 or not work.items:
+        return
+    translate = paint(fc, layer, "fill-extrusion-translate", [0, 0]) or [0, 0]
+    anchor = paint(fc, layer, "fill-extrusion-translate-anchor", "map")
+    vgrad = 1.0 if paint(fc, layer, "fill-extrusion-vertical-gradient", True) else 0.0
+    light = light_uniforms(fc.light, fc.camera, fc.zoom)
+    passes = [modes.EXTRUSION_OPAQUE] if opacity >= 1 else [modes.EXTRUSION_DEPTH_ONLY,
+                                                              modes.EXTRUSION_COLOR_EQUAL]
+    for mode in passes:
+        for tile, bucket in work.items:
+            if not fc.tile_visible(tile):
+                continue
+            upp = fc.camera.pixels_to_tile_units(tile, bucket.extent)
+            m = translated(fc.tile_matrix(tile, bucket.extent), translate, anchor, fc.camera, upp)
+            u = {"u_matrix": gl_matrix(m), "u_opacity": opacity, "u_vertical_gradient": vgrad}
+            u.update(light)
+            draw_bucket(fc, "fill_extrusion", bucket, layer, EXTRUSION_PROPS, u, mode)
+    fc.behind_3d = True

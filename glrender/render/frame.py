@@ -1,0 +1,79 @@
+"""Draw a frame: layers in style order through a dispatch table, piece by piece for big images."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from glrender.geo.camera import Camera, sub_frustum
+from glrender.gpu.framebuffer import FrameTarget
+from glrender.render.context import GPU, FrameContext, LayerWork
+from glrender.render.draw_background import draw_background
+from glrender.render.draw_circle import draw_circle
+from glrender.render.draw_extrusion import draw_extrusion
+from glrender.render.draw_fill import draw_fill
+from glrender.render.draw_line import draw_line
+from glrender.render.draw_raster import draw_raster
+from glrender.render.tiling import pieces, unpremultiply
+
+DrawFn = Callable[[FrameContext, LayerWork], None]
+
+DRAWERS: dict[str, DrawFn] = {
+    "background": draw_background,
+    "fill": draw_fill,
+    "line": draw_line,
+    "circle": draw_circle,
+    "fill-extrusion": draw_extrusion,
+    "raster": draw_raster,
+}
+
+
+class FrameRenderer:
+    """Owns the framebuffer piece and turns a list of LayerWork into straight-alpha RGBA."""
+
+    def __init__(self, gpu: GPU, piece_limit: int = 4096) -> None:
+        self.gpu = gpu
+        self.piece_limit = piece_limit
+        self._target: FrameTarget | None = None
+
+    def _target_for(self, w: int, h: int) -> FrameTarget:
+        t = self._target
+        if t is None or t.width < w or t.height < h:
+            if t is not None:
+                t.release()
+            t = FrameTarget(self.gpu.ctx, w, h)
+            self._target = t
+        return t
+
+    def render(self, camera: Camera, works: Sequence[LayerWork], *, light: Any = None,
+               global_state: Any = None) -> np.ndarray:
+        W, H = camera.device_width, camera.device_height
+        out = np.empty((H, W, 4), dtype=np.uint8)
+        limit = self.piece_limit
+        target = self._target_for(min(W, limit), min(H, limit))
+        for x0, y0, w, h in pieces(W, H, limit):
+            target.use(w, h)
+            fc = FrameContext(
+                gpu=self.gpu,
+                fbo=target.fbo,
+                camera=camera,
+                piece_clip=sub_frustum(W, H, x0, y0, w, h),
+                piece_size=(w, h),
+                zoom=camera.zoom,
+                light=light,
+                global_state=global_state,
+            )
+            for work in works:
+                fn = DRAWERS.get(work.layer.type)
+                if fn is not None:
+                    fn(fc, work)
+            out[y0:y0 + h, x0:x0 + w] = target.read(w, h)
+            unpremultiply(out[y0:y0 + h, x0:x0 + w])
+        return out
+
+    def release(self) -> None:
+        if self._target is not None:
+            self._target.release()
+            self._target = None

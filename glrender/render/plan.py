@@ -1,0 +1,94 @@
+"""Plan a frame on the CPU: which tiles each layer needs and their buckets (cached across renders)."""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from typing import Any
+
+from glrender.buckets import BUILDERS, Bucket
+from glrender.buckets.base import filter_features
+from glrender.geo.camera import Camera, TileID
+from glrender.render.context import LayerWork
+from glrender.render.sources import SourceSet
+
+log = logging.getLogger("glrender.render")
+
+DRAWN_TYPES = frozenset({"background", "fill", "line", "circle", "fill-extrusion", "raster"})
+
+
+class BucketCache:
+    """Least-recently-used buckets keyed by (source, tile, drawn zoom, layer)."""
+
+    def __init__(self, limit: int = 8192) -> None:
+        self.limit = limit
+        self._d: OrderedDict[Any, Bucket | None] = OrderedDict()
+
+    def get(self, key: Any) -> tuple[bool, Bucket | None]:
+        if key in self._d:
+            self._d.move_to_end(key)
+            return True, self._d[key]
+        return False, None
+
+    def put(self, key: Any, bucket: Bucket | None) -> None:
+        self._d[key] = bucket
+        if len(self._d) > self.limit:
+            self._d.popitem(last=False)
+
+    def clear(self) -> None:
+        self._d.clear()
+
+
+def layer_visible(layer: Any, zoom: float) -> bool:
+    if not layer.visible:
+        return False
+    return layer.minzoom <= zoom < layer.maxzoom
+
+
+def plan_frame(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCache,
+               global_state: Any = None) -> list[LayerWork]:
+    zoom = camera.zoom
+    covers: dict[str, list[TileID]] = {}
+    works: list[LayerWork] = []
+    for layer in style.layers:
+        if layer.type not in DRAWN_TYPES or not layer_visible(layer, zoom):
+            continue
+        if layer.type == "background":
+            works.append(LayerWork(layer, []))
+            continue
+        src = sources.get(layer.source) if layer.source else None
+        if src is None:
+            continue
+        tiles = covers.get(src.id)
+        if tiles is None:
+            tiles = covers[src.id] = src.cover(camera)
+        items: list[tuple[TileID, Any]] = []
+        if layer.type == "raster":
+            if src.type not in ("raster", "raster-dem"):
+                continue
+            for t in tiles:
+                r = src.raster(t)
+                if r is not None:
+                    items.append((t, r))
+            works.append(LayerWork(layer, items))
+            continue
+        if src.type not in ("vector", "geojson"):
+            continue
+        source_layer = layer.source_layer if src.type == "vector" else "_geojson"
+        build = BUILDERS[layer.type]
+        for t in tiles:
+            key = (src.id, t.canonical, t.overscaled_z, layer.id)
+            hit, bucket = buckets.get(key)
+            if not hit:
+                tl = src.layers(t).get(source_layer or "")
+                bucket = None
+                if tl is not None and tl.features:
+                    feats = filter_features(layer, tl, t, global_state)
+                    if feats:
+                        bucket = build(layer, feats, t, tl.extent)
+                buckets.put(key, bucket)
+            if bucket is not None and not bucket.empty:
+                # The same data tile may be drawn at several wraps: draw it with this tile's id.
+                items.append((t, bucket))
+        works.append(LayerWork(layer, items))
+    return works

@@ -1,0 +1,163 @@
+"""Runtime sources: a style's sources opened once, answering decoded tiles for the planner."""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from glrender.errors import GlrenderError, SourceError, TileError
+from glrender.geo.camera import Camera, TileID
+from glrender.geo.cover import covering_tiles
+from glrender.tiles.features import TileLayer
+from glrender.tiles.geojson import GeoJSONSource
+from glrender.tiles.mvt import decode_tile
+from glrender.tiles.sources import TileSource, open_source
+
+log = logging.getLogger("glrender.render")
+
+
+@dataclass
+class RasterTile:
+    key: Any
+    rgba: np.ndarray  # straight alpha uint8 (h, w, 4)
+
+
+class _LRU(OrderedDict[Any, Any]):
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def get_or(self, key: Any, make: Any) -> Any:
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        val = make()
+        self[key] = val
+        if len(self) > self.limit:
+            self.popitem(last=False)
+        return val
+
+
+class RuntimeSource:
+    """One style source: tile cover parameters plus decoded-tile access with a bounded cache."""
+
+    def __init__(self, sid: str, spec: Mapping[str, Any], base_dir: str | None, cache_size: int = 512) -> None:
+        self.id = sid
+        self.type = str(spec.get("type"))
+        self.spec = spec
+        self.tiles: TileSource | None = None
+        self.geojson: GeoJSONSource | None = None
+        self._cache = _LRU(cache_size)
+        self._lock = threading.Lock()
+        if self.type == "geojson":
+            self.geojson = GeoJSONSource(
+                spec.get("data"),
+                base_dir=base_dir,
+                maxzoom=int(spec.get("maxzoom", 18)),
+                buffer=int(spec.get("buffer", 128)),
+                tolerance=float(spec.get("tolerance", 0.375)),
+                line_metrics=bool(spec.get("lineMetrics", False)),
+            )
+            self.minzoom, self.maxzoom, self.tile_size = 0, int(spec.get("maxzoom", 18)), 512
+        elif self.type in ("vector", "raster", "raster-dem"):
+            self.tiles = open_source(spec, base_dir=base_dir)
+            self.minzoom = int(self.tiles.minzoom)
+            self.maxzoom = int(self.tiles.maxzoom)
+            self.tile_size = int(self.tiles.tile_size)
+        else:
+            raise SourceError(f"source {sid!r}: unsupported type {self.type!r}")
+
+    def cover(self, camera: Camera) -> list[TileID]:
+        return covering_tiles(
+            camera,
+            tile_size=self.tile_size,
+            minzoom=self.minzoom,
+            maxzoom=self.maxzoom,
+            round_zoom=self.type != "vector" and self.type != "geojson",
+        )
+
+    def layers(self, tile: TileID) -> dict[str, TileLayer]:
+        key = tile.canonical
+        with self._lock:
+            return self._cache.get_or(key, lambda: self._load_layers(tile))  # type: ignore[no-any-return]
+
+    def _load_layers(self, tile: TileID) -> dict[str, TileLayer]:
+        if self.geojson is not None:
+            return self.geojson.get_layers(tile.z, tile.x, tile.y)
+        assert self.tiles is not None
+        try:
+            data = self.tiles.get_tile(tile.z, tile.x, tile.y)
+        except GlrenderError as exc:
+            log.warning("source %r: tile %s unavailable: %s", self.id, tile.canonical, exc)
+            return {}
+        if not data:
+            return {}
+        try:
+            return decode_tile(data)
+        except TileError as exc:
+            log.warning("source %r: tile %s is corrupt: %s", self.id, tile.canonical, exc)
+            return {}
+
+    def raster(self, tile: TileID) -> RasterTile | None:
+        key = (self.id, tile.canonical)
+        with self._lock:
+            return self._cache.get_or(key, lambda: self._load_raster(tile, key))  # type: ignore[no-any-return]
+
+    def _load_raster(self, tile: TileID, key: Any) -> RasterTile | None:
+        assert self.tiles is not None
+        try:
+            data = self.tiles.get_tile(tile.z, tile.x, tile.y)
+        except GlrenderError as exc:
+            log.warning("source %r: tile %s unavailable: %s", self.id, tile.canonical, exc)
+            return None
+        if not data:
+            return None
+        from PIL import Image  # imported lazily: only raster styles need it on this path
+
+        try:
+            with Image.open(io.BytesIO(data)) as im:
+                rgba = np.asarray(im.convert("RGBA"))
+        except Exception as exc:
+            log.warning("source %r: tile %s is not a readable image: %s", self.id, tile.canonical, exc)
+            return None
+        return RasterTile(key, rgba)
+
+    def close(self) -> None:
+        if self.tiles is not None:
+            self.tiles.close()
+
+
+class SourceSet:
+    """All sources of a style, opened lazily (a style may name sources no visible layer uses)."""
+
+    def __init__(self, specs: Mapping[str, Mapping[str, Any]], base_dir: str | None) -> None:
+        self.specs = specs
+        self.base_dir = base_dir
+        self._open: dict[str, RuntimeSource | None] = {}
+        self._errors: dict[str, GlrenderError] = {}
+
+    def get(self, sid: str) -> RuntimeSource | None:
+        if sid not in self._open:
+            spec = self.specs.get(sid)
+            if spec is None:
+                self._open[sid] = None
+            else:
+                try:
+                    self._open[sid] = RuntimeSource(sid, spec, self.base_dir)
+                except GlrenderError as exc:
+                    self._errors[sid] = exc
+                    raise
+        return self._open[sid]
+
+    def close(self) -> None:
+        for src in self._open.values():
+            if src is not None:
+                src.close()
+        self._open.clear()

@@ -1,0 +1,14 @@
+#define VERTEX
+in vec2 a_pos;
+uniform mat4 u_matrix;
+#include "_clip.glsl"
+#include "_depth.glsl"
+#pragma prop: define vec4 color
+#pragma prop: define float opacity
+void main() {
+    #pragma prop: initialize vec4 color
+    #pragma prop: initialize float opacity
+    gl_Position = u_matrix * vec4(a_pos, 0.0, 1.0);
+    set_clip(a_pos);
+    set_layer_depth();
+}

@@ -1,0 +1,39 @@
+#define VERTEX
+in vec2 a_pos;
+in vec3 a_normal;
+in float a_top;
+in float a_edge;
+uniform mat4 u_matrix;
+uniform vec3 u_lightpos;
+uniform float u_lightintensity;
+uniform vec3 u_lightcolor;
+uniform float u_vertical_gradient;
+uniform float u_opacity;
+out vec4 v_color;
+#pragma prop: define vec4 color
+#pragma prop: define float base
+#pragma prop: define float height
+void main() {
+    #pragma prop: initialize vec4 color
+    #pragma prop: initialize float base
+    #pragma prop: initialize float height
+    base = max(0.0, base);
+    height = max(0.0, height);
+    float t = a_top;
+    gl_Position = u_matrix * vec4(a_pos, t > 0.0 ? height : base, 1.0);
+    float colorvalue = color.r * 0.2126 + color.g * 0.7152 + color.b * 0.0722;
+    v_color = vec4(0.0, 0.0, 0.0, 1.0);
+    color += vec4(0.03, 0.03, 0.03, 1.0);  // slight ambient light: no face is fully black
+    // MapLibre packs normals doubled, so its dot product is twice the geometric one; keep that.
+    vec3 n = a_normal * 2.0;
+    float directional = clamp(dot(n, u_lightpos), 0.0, 1.0);
+    directional = mix((1.0 - u_lightintensity), max((1.0 - colorvalue + u_lightintensity), 1.0), directional);
+    if (a_normal.y != 0.0) {
+        directional *= (1.0 - u_vertical_gradient) + (u_vertical_gradient *
+            clamp((t + base) * pow(height / 150.0, 0.5), mix(0.7, 0.98, 1.0 - u_lightintensity), 1.0));
+    }
+    v_color.r += clamp(color.r * directional * u_lightcolor.r, mix(0.0, 0.3, 1.0 - u_lightcolor.r), 1.0);
+    v_color.g += clamp(color.g * directional * u_lightcolor.g, mix(0.0, 0.3, 1.0 - u_lightcolor.g), 1.0);
+    v_color.b += clamp(color.b * directional * u_lightcolor.b, mix(0.0, 0.3, 1.0 - u_lightcolor.b), 1.0);
+    v_color *= u_opacity;
+}

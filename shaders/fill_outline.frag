@@ -1,0 +1,13 @@
+#include "_clip.glsl"
+in vec2 v_pos;
+#pragma prop: define vec4 outline_color
+#pragma prop: define float opacity
+out vec4 fragColor;
+void main() {
+    apply_clip();
+    #pragma prop: initialize vec4 outline_color
+    #pragma prop: initialize float opacity
+    float dist = length(v_pos - gl_FragCoord.xy);
+    float alpha = 1.0 - smoothstep(0.0, 1.0, dist);
+    fragColor = outline_color * (alpha * opacity);
+}

@@ -1,0 +1,19 @@
+#define VERTEX
+in vec2 a_pos;
+uniform mat4 u_matrix;
+uniform vec2 u_world;
+out vec2 v_pos;
+#include "_clip.glsl"
+#include "_depth.glsl"
+#pragma prop: define vec4 outline_color
+#pragma prop: define float opacity
+void main() {
+    #pragma prop: initialize vec4 outline_color
+    #pragma prop: initialize float opacity
+    gl_Position = u_matrix * vec4(a_pos, 0.0, 1.0);
+    // The outline's centre in framebuffer pixels: the fragment shader fades with the distance to it,
+    // which gives the 2-px GL line MapLibre draws its soft polygon edge.
+    v_pos = (gl_Position.xy / gl_Position.w + 1.0) / 2.0 * u_world;
+    set_clip(a_pos);
+    set_layer_depth();
+}
