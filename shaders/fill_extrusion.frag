@@ -1,5 +1,5 @@
-in vec4 v_color;
+in vec4 v_shade;
 out vec4 fragColor;
 void main() {
-    fragColor = v_color;
+    fragColor = v_shade;
 }

@@ -9,7 +9,7 @@ uniform float u_lightintensity;
 uniform vec3 u_lightcolor;
 uniform float u_vertical_gradient;
 uniform float u_opacity;
-out vec4 v_color;
+out vec4 v_shade;
 #pragma prop: define vec4 color
 #pragma prop: define float base
 #pragma prop: define float height
@@ -22,7 +22,7 @@ void main() {
     float t = a_top;
     gl_Position = u_matrix * vec4(a_pos, t > 0.0 ? height : base, 1.0);
     float colorvalue = color.r * 0.2126 + color.g * 0.7152 + color.b * 0.0722;
-    v_color = vec4(0.0, 0.0, 0.0, 1.0);
+    v_shade = vec4(0.0, 0.0, 0.0, 1.0);
     color += vec4(0.03, 0.03, 0.03, 1.0);  // slight ambient light: no face is fully black
     // MapLibre packs normals doubled, so its dot product is twice the geometric one; keep that.
     vec3 n = a_normal * 2.0;
@@ -32,8 +32,8 @@ void main() {
         directional *= (1.0 - u_vertical_gradient) + (u_vertical_gradient *
             clamp((t + base) * pow(height / 150.0, 0.5), mix(0.7, 0.98, 1.0 - u_lightintensity), 1.0));
     }
-    v_color.r += clamp(color.r * directional * u_lightcolor.r, mix(0.0, 0.3, 1.0 - u_lightcolor.r), 1.0);
-    v_color.g += clamp(color.g * directional * u_lightcolor.g, mix(0.0, 0.3, 1.0 - u_lightcolor.g), 1.0);
-    v_color.b += clamp(color.b * directional * u_lightcolor.b, mix(0.0, 0.3, 1.0 - u_lightcolor.b), 1.0);
-    v_color *= u_opacity;
+    v_shade.r += clamp(color.r * directional * u_lightcolor.r, mix(0.0, 0.3, 1.0 - u_lightcolor.r), 1.0);
+    v_shade.g += clamp(color.g * directional * u_lightcolor.g, mix(0.0, 0.3, 1.0 - u_lightcolor.g), 1.0);
+    v_shade.b += clamp(color.b * directional * u_lightcolor.b, mix(0.0, 0.3, 1.0 - u_lightcolor.b), 1.0);
+    v_shade *= u_opacity;
 }

@@ -3,7 +3,6 @@ in vec2 v_normal;
 in vec2 v_width2;
 in float v_gamma_scale;
 in float v_linesofar;
-in float v_width;
 uniform float u_device_pixel_ratio;
 #ifdef DASHED
 uniform float u_dash[16];   // cumulative dash edges in CSS pixels, u_dash[u_dash_count-1] = period

@@ -12,7 +12,6 @@ out vec2 v_normal;
 out vec2 v_width2;
 out float v_gamma_scale;
 out float v_linesofar;
-out float v_width;
 #include "_clip.glsl"
 #include "_depth.glsl"
 #pragma prop: define vec4 color
@@ -48,7 +47,6 @@ void main() {
     v_gamma_scale = len_persp > 0.0 ? len_flat / len_persp : 1.0;
     v_width2 = vec2(outset, inset);
     v_linesofar = a_linesofar / u_units_per_px;  // CSS pixels along the line at this zoom
-    v_width = width;
     set_clip(base + dist * u_units_per_px);
     set_layer_depth();
 }
