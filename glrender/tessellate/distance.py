@@ -49,3 +49,39 @@ def apply_distance_resets(
     r = restarts[np.where(has, k, 0)]
     has &= line[r] == line
     return np.where(has, dist - dist[r], dist), reset
+
+
+def restart_runs(start: np.ndarray, end: np.ndarray, group: np.ndarray, threshold: float) -> np.ndarray:
+    """Base to subtract from ``start``/``end`` of consecutive spans (e.g. wall edges of one ring).
+
+    MapLibre's fill-extrusion edge distance restarts at 0 at a span whose end would pass ``threshold``.
+    ``start``/``end`` are cumulative along each group (groups contiguous); returns one base per span.
+    """
+    base = np.zeros(len(start))
+    if len(start) == 0:
+        return base
+    cand = np.flatnonzero(end > threshold)
+    if len(cand) == 0:
+        return base
+    n_groups = int(group.max()) + 1
+    gbase = np.zeros(n_groups)
+    last = np.full(n_groups, -1, np.int64)
+    restarts = []
+    while len(cand):
+        g = group[cand]
+        hit = cand[(end[cand] - gbase[g] > threshold) & (cand > last[g])]
+        if len(hit) == 0:
+            break
+        _, first = np.unique(group[hit], return_index=True)
+        r = hit[first]
+        restarts.append(r)
+        gbase[group[r]] = start[r]
+        last[group[r]] = r
+        cand = cand[cand > last[group[cand]]]
+    rs = np.sort(np.concatenate(restarts))
+    # Each span is measured from the latest restart at or before it in its group.
+    k = np.searchsorted(rs, np.arange(len(start)), side="right") - 1
+    has = k >= 0
+    r = rs[np.where(has, k, 0)]
+    has &= group[r] == group
+    return np.where(has, start[r], 0.0)
