@@ -83,10 +83,13 @@ class GlrenderMap:
     """One :class:`glrender.Renderer` for one style; reused across renders (warm caches)."""
 
     def __init__(self, style: dict[str, Any] | str | Path, base_dir: Path | None = None) -> None:
-        from glrender import Renderer
+        try:
+            from glrender import Renderer
+        except ImportError:  # the package root may not re-export it yet
+            from glrender.api import Renderer
 
         if isinstance(style, dict):
-            self._renderer = Renderer(style, base_dir=base_dir) if base_dir else Renderer(style)
+            self._renderer = Renderer(style, base_dir=str(base_dir)) if base_dir else Renderer(style)
         else:
             self._renderer = Renderer(str(style))
 

@@ -22,6 +22,7 @@ FIXTURE_SERVER = "http://localhost:2900/"
 
 # Keys a TileJSON contributes to a source; GL JS picks these from {**tilejson, **source}, so the
 # style's own values win (tests/tilejson-bounds/overwrite-bounds relies on that).
+TILED_TYPES = ("vector", "raster", "raster-dem")
 TILEJSON_KEYS = ("tiles", "minzoom", "maxzoom", "attribution", "bounds", "scheme", "tileSize", "encoding")
 
 
@@ -97,6 +98,9 @@ def _map_sprite(value: str, assets: Path) -> str:
 
 def _inline_tilejson(source: dict[str, Any], assets: Path) -> None:
     url = source.get("url")
+    # Only tiled sources take a TileJSON url; an image source's url is the image itself.
+    if source.get("type") not in TILED_TYPES:
+        return
     if not isinstance(url, str) or not url.startswith((LOCAL, FIXTURE_SERVER)):
         return
     tilejson = json.loads(Path(_map_url(url, assets)).read_text(encoding="utf-8"))

@@ -166,3 +166,17 @@ class CrashSafePool:
         if not slot.ready and now - slot.started > _STARTUP_TIMEOUT:
             return None, True
         return None, False
+
+
+def probe(state: Any, task: tuple[str, float]) -> str:
+    """A task for testing the pool itself: ``("ok"|"raise"|"crash"|"hang", arg)``."""
+    import os
+
+    kind, arg = task
+    if kind == "raise":
+        raise RuntimeError(f"probe raised {arg}")
+    if kind == "crash":
+        os._exit(int(arg))
+    if kind == "hang":
+        time.sleep(arg)
+    return f"{kind} {arg}"
