@@ -54,14 +54,12 @@ class Reader:
     def __init__(self, buf: np.ndarray, what: str) -> None:
         self.buf = buf
         self.what = what
-        n = buf.size
-        end_idx = np.flatnonzero(buf < 0x80)
-        # next_end[i]: index of the first byte >= i that ends a varint (n when none)
-        self.next_end = np.append(end_idx, n)[np.searchsorted(end_idx, np.arange(n + 1))]
+        # positions of varint-ending bytes, with a sentinel past the end
+        self.end_idx = np.append(np.flatnonzero(buf < 0x80), buf.size)
 
     def read(self, pos: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Varints starting at ``pos`` (each must end before ``limit``); returns (values, next positions)."""
-        end = self.next_end[np.minimum(pos, self.buf.size)]
+        end = self.end_idx[np.searchsorted(self.end_idx, pos)]
         if (end >= limit).any():
             raise TileError(f"truncated varint in {self.what}")
         size = end - pos + 1
@@ -77,18 +75,21 @@ class Reader:
 def scan_messages(
     buf: np.ndarray, starts: np.ndarray, stops: np.ndarray, varint_fields: tuple[int, ...],
     bytes_fields: tuple[int, ...], what: str,
-) -> tuple[dict[int, tuple[np.ndarray, np.ndarray]], dict[int, tuple[np.ndarray, np.ndarray]]]:
+) -> tuple[dict[int, tuple[np.ndarray, np.ndarray]], dict[int, tuple[np.ndarray, np.ndarray]], np.ndarray]:
     """Read fields of many messages ``buf[starts[i]:stops[i]]`` at once.
 
-    Returns ``(varints, ranges)``: ``varints[f] = (present, value)`` for each field in ``varint_fields`` and
-    ``ranges[f] = (start, stop)`` byte ranges (empty when absent) for each length-delimited field in
-    ``bytes_fields``. Repeated occurrences keep the last (protobuf's rule for singular fields); unknown
-    fields are skipped.
+    Returns ``(varints, ranges, last)``: ``varints[f] = (present, value)`` for each field in
+    ``varint_fields``; ``ranges[f] = (start, stop)`` byte ranges (empty when absent) for each field in
+    ``bytes_fields`` (length-delimited payloads, or the 4/8 bytes of fixed32/fixed64 fields); ``last`` is
+    the number of the last requested field seen in each message (0 when none). Repeated occurrences keep
+    the last (protobuf's rule for singular fields); unknown fields are skipped.
     """
     n = starts.size
     rd = Reader(buf, what)
     varints = {f: (np.zeros(n, dtype=bool), np.zeros(n, dtype=_U64)) for f in varint_fields}
     ranges = {f: (np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)) for f in bytes_fields}
+    last = np.zeros(n, dtype=np.int64)
+    wanted = varint_fields + bytes_fields
     pos = starts.astype(np.int64)
     live = np.flatnonzero(pos < stops)
     while live.size:
@@ -108,9 +109,11 @@ def scan_messages(
                     idx = live[m][sel]
                     varints[f][0][idx] = True
                     varints[f][1][idx] = val[sel]
-            bad = np.isin(field[m], bytes_fields)
+            bad = np.zeros(int(m.sum()), dtype=bool)
+            for f in bytes_fields:
+                bad |= field[m] == f
             if bad.any():
-                raise TileError(f"field {int(field[m][bad][0])} of {what} is not length-delimited (wire type 0)")
+                raise TileError(f"field {int(field[m][bad][0])} of {what} has the wrong wire type (0)")
         m = wt == 2
         if m.any():
             ln, q = rd.read(p[m], lim[m])
@@ -124,13 +127,25 @@ def scan_messages(
                     idx = live[m][sel]
                     ranges[f][0][idx] = q[sel]
                     ranges[f][1][idx] = e[sel]
-        newp[wt == 1] = p[wt == 1] + 8
-        newp[wt == 5] = p[wt == 5] + 4
+        for w, size in ((1, 8), (5, 4)):
+            m = wt == w
+            if m.any():
+                newp[m] = p[m] + size
+                for f in bytes_fields:
+                    sel = field[m] == f
+                    if sel.any():
+                        idx = live[m][sel]
+                        ranges[f][0][idx] = p[m][sel]
+                        ranges[f][1][idx] = p[m][sel] + size
         if (newp < 0).any():
             bad_wt = int(wt[newp < 0][0])
             raise TileError(f"unsupported wire type {bad_wt} in {what}")
         if (newp > lim).any():
             raise TileError(f"fixed-size field overruns its message in {what}")
+        known = np.zeros(field.size, dtype=bool)
+        for f in wanted:
+            known |= field == f
+        last[live[known]] = field[known]
         pos[live] = newp
         live = live[newp < lim]
-    return varints, ranges
+    return varints, ranges, last

@@ -18,7 +18,6 @@ area marks exteriors (handles v1 tiles with reversed winding); rings of zero are
 from __future__ import annotations
 
 import gzip
-import struct
 import zlib
 from collections.abc import Collection
 from operator import itemgetter
@@ -41,7 +40,9 @@ _PY_WALK_BELOW = 8
 
 def _build_tile_class() -> Any:
     F = descriptor_pb2.FieldDescriptorProto
-    fdp = descriptor_pb2.FileDescriptorProto(name="glrender_mvt.proto", package="glrender_mvt", syntax="proto2")
+    fdp = descriptor_pb2.FileDescriptorProto(
+        name="glrender_mvt.proto", package="glrender_mvt", syntax="proto2"
+    )
     layer = fdp.message_type.add(name="Layer")
     for fname, num, label, ftype in [
         ("version", 15, F.LABEL_OPTIONAL, F.TYPE_UINT32),
@@ -63,53 +64,44 @@ def _build_tile_class() -> Any:
 _Tile = _build_tile_class()
 
 
-def _read_varint(r: bytes, i: int) -> tuple[int, int]:
-    v = shift = 0
-    while True:
-        b = r[i]  # IndexError on truncation is turned into TileError by the caller
-        v |= (b & 0x7F) << shift
-        i += 1
-        if b < 0x80:
-            return v, i
-        shift += 7
+def _decode_values(raw: Any, what: str) -> list[Any]:
+    """Decode all ``Tile.Value`` messages of a layer; the last recognised field wins, as in vector-tile-js."""
+    n = len(raw)
+    if n == 0:
+        return []
+    lens = np.fromiter(map(len, raw), dtype=np.int64, count=n)
+    blob = b"".join(raw)
+    buf = np.frombuffer(blob, dtype=np.uint8)
+    stop = np.cumsum(lens)
+    vi, rg, last = scan_messages(buf, stop - lens, stop, (4, 5, 6, 7), (1, 2, 3), f"{what} values")
+    out: list[Any] = [None] * n
 
+    def put(field: int, vals: Any) -> None:
+        for i, v in zip(np.flatnonzero(last == field).tolist(), vals, strict=True):
+            out[i] = v
 
-def _parse_value(r: bytes) -> Any:
-    """Decode one ``Tile.Value`` message; the last recognised field wins, as in vector-tile-js."""
-    if len(r) >= 2 and r[0] == 0x0A and r[1] == len(r) - 2:  # the common case: one short string
-        return r[2:].decode("utf-8", "replace")
-    out: Any = None
-    i, n = 0, len(r)
-    while i < n:
-        key, i = _read_varint(r, i)
-        field, wt = key >> 3, key & 7
-        if wt == 0:
-            v, i = _read_varint(r, i)
-            if field == 4:
-                out = v - (1 << 64) if v >= 1 << 63 else v
-            elif field == 5:
-                out = v
-            elif field == 6:
-                out = (v >> 1) ^ -(v & 1)
-            elif field == 7:
-                out = bool(v)
-        elif wt == 2:
-            ln, i = _read_varint(r, i)
-            if field == 1:
-                out = r[i:i + ln].decode("utf-8", "replace")
-            i += ln
-        elif wt == 1:
-            if field == 3:
-                out = struct.unpack_from("<d", r, i)[0]
-            i += 8
-        elif wt == 5:
-            if field == 2:
-                out = struct.unpack_from("<f", r, i)[0]  # float32 widened exactly, as JS sees it
-            i += 4
+    sel = last == 1
+    s0, s1 = rg[1][0][sel].tolist(), rg[1][1][sel].tolist()
+    put(1, [blob[a:b].decode("utf-8", "replace") for a, b in zip(s0, s1, strict=True)])
+    for field, dt, size in ((2, "<f4", 4), (3, "<f8", 8)):
+        sel = last == field
+        if sel.any():
+            idx = rg[field][0][sel][:, None] + np.arange(size)
+            # float32 widened exactly to float64, as JS readers see it
+            put(field, buf[idx].copy().view(dt)[:, 0].astype(np.float64).tolist())
+    for field in (4, 5, 6, 7):
+        sel = last == field
+        if not sel.any():
+            continue
+        v = vi[field][1][sel]
+        if field == 4:
+            put(field, v.view(np.int64).tolist())
+        elif field == 5:
+            put(field, v.tolist())
+        elif field == 6:
+            put(field, ((v >> np.uint64(1)).view(np.int64) ^ -(v & np.uint64(1)).view(np.int64)).tolist())
         else:
-            raise TileError(f"unsupported wire type {wt} in a property value {r!r}")
-    if i != n:
-        raise TileError(f"truncated property value {r!r}")
+            put(field, (v != 0).tolist())
     return out
 
 
@@ -193,48 +185,74 @@ def decode_tile(data: bytes, layers: Collection[str] | None = None) -> dict[str,
         tile.ParseFromString(raw)
     except DecodeError as exc:
         raise TileError(f"corrupt vector tile ({len(raw)} bytes): {exc}") from exc
-    out: dict[str, TileLayer] = {}
+    chosen: dict[str, Any] = {}
     for pl in tile.layers:
         name = pl.name
-        if name in out or (layers is not None and name not in layers):
-            continue
-        try:
-            out[name] = _decode_layer(pl)
-        except (IndexError, ValueError, OverflowError, struct.error) as exc:
-            # defence in depth: any slip past the explicit checks still reports as a bad tile
-            raise TileError(f"corrupt layer {name!r}: {exc}") from exc
-    return out
+        if name not in chosen and (layers is None or name in layers):
+            chosen[name] = pl
+    try:
+        return _decode_layers(list(chosen.values()))
+    except _BadFeature as exc:
+        # name the layer and the feature's index inside it
+        counts = np.cumsum([len(pl.features) for pl in chosen.values()])
+        li = int(np.searchsorted(counts, exc.feature, side="right"))
+        local = exc.feature - (int(counts[li - 1]) if li else 0)
+        name = list(chosen)[li]
+        raise TileError(f"layer {name!r} feature {local}: {exc.message}") from None
+    except (IndexError, ValueError, OverflowError) as exc:
+        # defence in depth: any slip past the explicit checks still reports as a bad tile
+        raise TileError(f"corrupt vector tile: {exc}") from exc
 
 
-def _decode_layer(pl: Any) -> TileLayer:
-    name = pl.name
-    what = f"layer {name!r}"
-    extent = pl.extent if pl.HasField("extent") else 4096
-    if extent <= 0:
-        raise TileError(f"{what} has invalid extent {extent}")
-    feats = pl.features
+class _BadFeature(Exception):
+    def __init__(self, feature: int, message: str) -> None:
+        super().__init__(message)
+        self.feature = feature
+        self.message = message
+
+
+def _decode_layers(pls: list[Any]) -> dict[str, TileLayer]:
+    """Decode the chosen layers together, so numpy call overhead is paid per tile, not per layer."""
+    names = [pl.name for pl in pls]
+    extents = [pl.extent if pl.HasField("extent") else 4096 for pl in pls]
+    for name, extent in zip(names, extents, strict=True):
+        if extent <= 0:
+            raise TileError(f"layer {name!r} has invalid extent {extent}")
+    feats: list[bytes] = []
+    raw_values: list[bytes] = []
+    keys: list[str] = []
+    nfeat, nkeys, nvals = [], [], []
+    for pl in pls:
+        feats.extend(pl.features)
+        raw_values.extend(pl.values)
+        keys.extend(k.decode("utf-8", "replace") for k in pl.keys)
+        nfeat.append(len(pl.features))
+        nkeys.append(len(pl.keys))
+        nvals.append(len(pl.values))
+    out = {name: TileLayer(name, extent, []) for name, extent in zip(names, extents, strict=True)}
     nf = len(feats)
     if nf == 0:
-        return TileLayer(name, extent, [])
-    keys = [k.decode("utf-8", "replace") for k in pl.keys]
-    values = [_parse_value(v) for v in pl.values]
+        return out
+    feat_layer = np.repeat(np.arange(len(pls)), nfeat)
+    values = _decode_values(raw_values, "tile")
 
     lens = np.fromiter(map(len, feats), dtype=np.int64, count=nf)
     buf = np.frombuffer(b"".join(feats), dtype=np.uint8)
     fstop = np.cumsum(lens)
-    varints, ranges = scan_messages(buf, fstop - lens, fstop, (1, 3), (2, 4), f"{what} features")
+    varints, ranges, _ = scan_messages(buf, fstop - lens, fstop, (1, 3), (2, 4), "features")
     has_id, idv = varints[1]
     types = varints[3][1].astype(np.int64)
-    props = _properties(buf, *ranges[2], keys, values, what)
-    ints, istart = _packed_runs(buf, *ranges[4], f"{what} geometry")
-    xy, ps, pe, path_feat = _geometry(ints, istart, types, what)
+    props = _properties(buf, *ranges[2], keys, values, feat_layer, np.asarray(nkeys), np.asarray(nvals))
+    ints, istart = _packed_runs(buf, *ranges[4], "geometry")
+    xy, ps, pe, path_feat = _geometry(ints, istart, types)
     role = _ring_roles(xy, ps, pe, path_feat, types)
 
     ids = [v if h else None for v, h in zip(idv.tolist(), has_id.tolist(), strict=True)]
     tl = types.tolist()
     bounds = np.searchsorted(path_feat, np.arange(nf + 1)).tolist()
     ps_l, pe_l, role_l = ps.tolist(), pe.tolist(), role.tolist()
-    features: list[Feature] = []
+    lists = [out[name].features for name in names]
+    fl = feat_layer.tolist()
     for i in range(nf):
         a, b = bounds[i], bounds[i + 1]
         if a == b:
@@ -256,17 +274,19 @@ def _decode_layer(pl: Any) -> TileLayer:
                 continue
         else:
             continue  # UNKNOWN geometry type: nothing to draw
-        features.append(Feature(t, geom, props[i], ids[i]))
-    return TileLayer(name, extent, features)
+        lists[fl[i]].append(Feature(t, geom, props[i], ids[i]))
+    return out
 
 
-def _packed_runs(buf: np.ndarray, starts: np.ndarray, stops: np.ndarray, what: str) -> tuple[np.ndarray, list[int]]:
+def _packed_runs(
+    buf: np.ndarray, starts: np.ndarray, stops: np.ndarray, what: str
+) -> tuple[np.ndarray, list[int]]:
     """Decode the packed varint runs ``buf[starts[i]:stops[i]]``; returns values and per-run offsets."""
     lens = stops - starts
     nonempty = lens > 0
     if (buf[stops[nonempty] - 1] >= 0x80).any():
         bad = int(np.flatnonzero(nonempty)[np.flatnonzero(buf[stops[nonempty] - 1] >= 0x80)[0]])
-        raise TileError(f"truncated varint in {what} of feature {bad}")
+        raise _BadFeature(bad, f"truncated varint in {what}")
     sub = buf[ranges_index(starts, lens)]
     vals = decode_varints(sub, what)
     ends_before = np.concatenate(([0], np.cumsum(sub < 0x80)))
@@ -275,21 +295,28 @@ def _packed_runs(buf: np.ndarray, starts: np.ndarray, stops: np.ndarray, what: s
 
 
 def _properties(
-    buf: np.ndarray, ts: np.ndarray, te: np.ndarray, keys: list[str], values: list[Any], what: str
+    buf: np.ndarray, ts: np.ndarray, te: np.ndarray, keys: list[str], values: list[Any],
+    feat_layer: np.ndarray, nkeys: np.ndarray, nvals: np.ndarray,
 ) -> list[dict[str, Any]]:
-    tags, off = _packed_runs(buf, ts, te, f"{what} tags")
+    """Property dicts of all features; key/value indices are per layer, shifted into the joined lists."""
+    tags, off = _packed_runs(buf, ts, te, "tags")
     nf = len(off) - 1
     if tags.size == 0:
         return [{} for _ in range(nf)]
     counts = np.diff(np.asarray(off))
     if (counts & 1).any():
         bad = int(np.flatnonzero(counts & 1)[0])
-        raise TileError(f"{what} feature {bad}: odd number of tags ({int(counts[bad])})")
+        raise _BadFeature(bad, f"odd number of tags ({int(counts[bad])})")
+    pair_feat = np.repeat(np.arange(nf), counts >> 1)
+    pair_layer = feat_layer[pair_feat]
     kidx, vidx = tags[0::2].astype(np.int64), tags[1::2].astype(np.int64)
-    if int(kidx.max()) >= len(keys):
-        raise TileError(f"{what}: tag key index {int(kidx.max())} out of range ({len(keys)} keys)")
-    if int(vidx.max()) >= len(values):
-        raise TileError(f"{what}: tag value index {int(vidx.max())} out of range ({len(values)} values)")
+    for idx, sizes, what in ((kidx, nkeys, "key"), (vidx, nvals, "value")):
+        over = idx >= sizes[pair_layer]
+        if over.any():
+            k = int(np.flatnonzero(over)[0])
+            raise _BadFeature(int(pair_feat[k]), f"tag {what} index {int(idx[k])} out of range "
+                                                 f"({int(sizes[pair_layer[k]])} {what}s)")
+        idx += (np.cumsum(sizes) - sizes)[pair_layer]
     # look every tag up in C once, then each feature takes a slice of the pairs
     kl = list(itemgetter(*kidx.tolist())(keys)) if kidx.size > 1 else [keys[int(kidx[0])]]
     vl = list(itemgetter(*vidx.tolist())(values)) if vidx.size > 1 else [values[int(vidx[0])]]
@@ -298,7 +325,7 @@ def _properties(
             for a, b in zip(half[:-1], half[1:], strict=True)]
 
 
-def _walk(ints: np.ndarray, istart: list[int], what: str) -> tuple[np.ndarray, ...]:
+def _walk(ints: np.ndarray, istart: list[int]) -> tuple[np.ndarray, ...]:
     """Find every command header: returns (position, feature, command id, count) sorted by position."""
     ist = np.asarray(istart, dtype=np.int64)
     pos, stop = ist[:-1].copy(), ist[1:]
@@ -311,12 +338,12 @@ def _walk(ints: np.ndarray, istart: list[int], what: str) -> tuple[np.ndarray, .
         adv = np.where(cid == _CLOSE_PATH, 1, 1 + 2 * cnt)
         bad = (cid != _MOVE_TO) & (cid != _LINE_TO) & (cid != _CLOSE_PATH)
         if bad.any():
-            raise TileError(f"{what}: unknown command {int(cid[bad][0])} in feature {int(live[bad][0])}")
+            raise _BadFeature(int(live[bad][0]), f"unknown command {int(cid[bad][0])}")
         over = p + adv > stop[live]
         if over.any():
             k = int(np.flatnonzero(over)[0])
-            raise TileError(f"{what}: command {int(cid[k])} count {int(cnt[k])} runs past the geometry "
-                            f"of feature {int(live[k])}")
+            msg = f"command {int(cid[k])} count {int(cnt[k])} runs past the geometry"
+            raise _BadFeature(int(live[k]), msg)
         chunks.append((p, live, cid, cnt))
         pos[live] = p + adv
         live = live[pos[live] < stop[live]]
@@ -332,9 +359,9 @@ def _walk(ints: np.ndarray, istart: list[int], what: str) -> tuple[np.ndarray, .
             elif cid == _MOVE_TO or cid == _LINE_TO:
                 adv = 1 + 2 * cnt
             else:
-                raise TileError(f"{what}: unknown command {cid} in feature {f}")
+                raise _BadFeature(f, f"unknown command {cid}")
             if i + adv > end:
-                raise TileError(f"{what}: command {cid} count {cnt} runs past the geometry of feature {f}")
+                raise _BadFeature(f, f"command {cid} count {cnt} runs past the geometry")
             for lst, v in zip(rest, (i, f, cid, cnt), strict=True):
                 lst.append(v)
             i += adv
@@ -345,14 +372,14 @@ def _walk(ints: np.ndarray, istart: list[int], what: str) -> tuple[np.ndarray, .
 
 
 def _geometry(
-    ints: np.ndarray, istart: list[int], types: np.ndarray, what: str
+    ints: np.ndarray, istart: list[int], types: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Decode all geometry of a layer: vertices (V, 2) and paths as [start, end) vertex ranges.
 
     Every MoveTo point of a line or polygon feature starts a path; a point feature is one path.
     """
     nf = types.size
-    cpos, cfeat, cid, cnt = _walk(ints, istart, what)
+    cpos, cfeat, cid, cnt = _walk(ints, istart)
     vc = np.where(cid == _CLOSE_PATH, 0, cnt)
     nv = int(vc.sum())
     if nv == 0:
@@ -379,7 +406,7 @@ def _geometry(
     check = linear & (per_feat > 0)
     if not start[ffirst[check]].all():
         bad = int(np.flatnonzero(check)[np.flatnonzero(~start[ffirst[check]])[0]])
-        raise TileError(f"{what}: LineTo before MoveTo in feature {bad}")
+        raise _BadFeature(bad, "LineTo before MoveTo")
     start[:nv] &= linear[vfeat]  # points: the whole feature is one path
     start[ffirst[per_feat > 0]] = True
     ps = np.flatnonzero(start[:nv])
@@ -387,7 +414,9 @@ def _geometry(
     return xy, ps, pe, vfeat[ps]
 
 
-def _ring_roles(xy: np.ndarray, ps: np.ndarray, pe: np.ndarray, path_feat: np.ndarray, types: np.ndarray) -> np.ndarray:
+def _ring_roles(
+    xy: np.ndarray, ps: np.ndarray, pe: np.ndarray, path_feat: np.ndarray, types: np.ndarray
+) -> np.ndarray:
     """Per path: 1 exterior, 2 hole, 0 dropped (zero area) for polygon paths; 0 for others.
 
     Also trims an explicit closing vertex (equal to the first) off polygon rings, in place in ``pe``.
