@@ -37,8 +37,6 @@ LINE_DISTANCE_SCALE = 0.5
 # MapLibre restarts linesofar at 0 once it passes half of what its 15-bit field holds.
 MAX_LINE_DISTANCE = 2.0**14 / LINE_DISTANCE_SCALE
 
-_PRE, _A, _HALF, _B, _POST = range(5)
-
 
 @dataclass
 class LineMesh:
@@ -108,53 +106,6 @@ def _fake_round_extrude(p: VertexPlan, v: np.ndarray, m: np.ndarray) -> np.ndarr
     return e * np.where(p.turns_left[v], -1.0, 1.0)[:, None]
 
 
-def _pair_params(p: VertexPlan, v: np.ndarray, group: np.ndarray, slot: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Normal, end offsets and round flag of pair events (addCurrentVertex arguments)."""
-    code = p.code[v]
-    tl = p.turns_left[v]
-    prev_n, next_n, join_n = p.prev_n[v], p.next_n[v], p.join_n[v]
-    miter = p.miter[v]
-    ga, gb = group == _A, group == _B
-
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        # Flip bevel: MapLibre can only extrude 2 widths, so past that it flips a short bevel vector.
-        s_mag = np.linalg.norm(prev_n + next_n, axis=1)
-        d_mag = np.linalg.norm(prev_n - next_n, axis=1)
-        bevel_len = miter * s_mag / d_mag
-        perp = np.stack([-join_n[:, 1], join_n[:, 0]], axis=1)
-        flip = np.where((miter > 100)[:, None], -next_n,
-                        perp * (bevel_len * np.where(tl, -1.0, 1.0))[:, None])
-        bevel_off = -np.sqrt(miter * miter - 1)
-    off_a = np.where(tl, bevel_off, 0.0)
-    off_b = np.where(tl, 0.0, bevel_off)
-
-    normal = np.where((group == _PRE)[:, None], prev_n, next_n)  # POST and group B use next_n
-    is_miter = ga & (code == MITER)
-    normal[is_miter] = join_n[is_miter] * miter[is_miter, None]
-    is_flip = ga & (code == FLIPBEVEL)
-    normal[is_flip] = (flip * np.where(slot == 0, 1.0, -1.0)[:, None])[is_flip]
-    a_prev = ga & ((code == BEVEL) | (code == FAKEROUND) | (code == ROUND))
-    normal[a_prev] = prev_n[a_prev]
-    cap = ga & ((code == BUTT) | (code == SQUARE))
-    normal[cap] = join_n[cap]
-
-    end_l = np.zeros(len(v))
-    end_r = np.zeros(len(v))
-    bev = (code == BEVEL) | (code == FAKEROUND)
-    end_l = np.where(ga & bev, off_a, np.where(gb & bev, -off_a, end_l))
-    end_r = np.where(ga & bev, off_b, np.where(gb & bev, -off_b, end_r))
-    sq = ga & (code == SQUARE)
-    sq_off = np.where(p.has_prev[v], 1.0, -1.0)
-    end_l = np.where(sq, sq_off, end_l)
-    end_r = np.where(sq, sq_off, end_r)
-    # Round caps/joins: closing butt, then the cap quad pushed 1 width forward; mirrored when starting.
-    rnd_a = ga & (code == ROUND) & (slot == 1)
-    rnd_b = gb & (code == ROUND) & (slot == 0)
-    end_l = np.where(rnd_a, 1.0, np.where(rnd_b, -1.0, end_l))
-    end_r = np.where(rnd_a, 1.0, np.where(rnd_b, -1.0, end_r))
-    return normal, end_l, end_r, rnd_a | rnd_b
-
-
 def tessellate_lines(
     lines: Sequence[np.ndarray],
     *,
@@ -205,87 +156,148 @@ def tessellate_lines(
     return _emit(plan, counts, line_ids, lengths, reset_distance, quantize)
 
 
+class _Out:
+    """Output half-vertices of all lines; each vertex's block starts at ``off`` (see _event_layout)."""
+
+    def __init__(self, p: VertexPlan, nv: np.ndarray, vertex_line: np.ndarray) -> None:
+        self.off = starts_of(nv)
+        # Most output vertices sit on their line vertex at its distance; sharp-corner pairs override.
+        self.pos = np.repeat(p.pos, nv, axis=0)
+        self.dist = np.repeat(p.d_cur, nv)
+        self.line = np.repeat(vertex_line, nv)
+        n = len(self.pos)
+        self.ext = np.empty((n, 2))
+        self.round = np.zeros(n, bool)
+        self.up = np.zeros(n, bool)
+        self.dir = np.zeros(n)
+        self.pair_right = np.zeros(n, bool)  # where MapLibre checks for a distance restart
+
+    def pair(self, vs: np.ndarray, local: np.ndarray | int, normal: np.ndarray,
+             end_l: np.ndarray | float = 0.0, end_r: np.ndarray | float = 0.0, rnd: bool = False) -> None:
+        """MapLibre's addCurrentVertex for vertices ``vs``: left (down) then right (up) vertex."""
+        if len(vs) == 0:
+            return
+        o = self.off[vs] + local
+        nx, ny = normal[:, 0], normal[:, 1]
+        self.ext[o, 0] = nx + ny * end_l
+        self.ext[o, 1] = ny - nx * end_l
+        self.ext[o + 1, 0] = -nx + ny * end_r
+        self.ext[o + 1, 1] = -ny - nx * end_r
+        self.up[o + 1] = True
+        self.pair_right[o + 1] = True
+        if rnd:
+            self.round[o] = self.round[o + 1] = True
+        if not np.isscalar(end_l) or end_l != 0:
+            self.dir[o] = np.sign(end_l)
+        if not np.isscalar(end_r) or end_r != 0:
+            self.dir[o + 1] = np.sign(-np.asarray(end_r))
+
+
 def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.ndarray,
           reset_distance: bool, quantize: bool) -> LineMesh:
     n_pre, n_a, n_half, n_b, n_post = _event_layout(p)
-    per_vertex = n_pre + n_a + n_half + n_b + n_post
-    k = len(per_vertex)
-    v = np.repeat(np.arange(k), per_vertex)  # vertex of each event
-    rank = np.arange(len(v)) - np.repeat(starts_of(per_vertex), per_vertex)
-    # Which group each event belongs to and its slot within the group.
-    b1 = n_pre[v]
-    b2 = b1 + n_a[v]
-    b3 = b2 + n_half[v]
-    b4 = b3 + n_b[v]
-    group = np.select([rank < b1, rank < b2, rank < b3, rank < b4], [_PRE, _A, _HALF, _B], default=_POST)
-    slot = rank - np.select([group == _A, group == _HALF, group == _B], [b1, b2, b3], default=0)
+    nv = 2 * (n_pre + n_a + n_b + n_post) + n_half
+    out = _Out(p, nv, np.repeat(np.arange(len(counts)), counts))
+    code = p.code
 
-    pos = np.where((group == _PRE)[:, None], p.pre_pos[v],
-                   np.where((group == _POST)[:, None], p.post_pos[v], p.pos[v]))
-    dist = np.where(group == _PRE, p.d_pre[v], np.where(group == _POST, p.d_post[v], p.d_cur[v]))
-    is_pair = group != _HALF
-    ev_line = np.repeat(np.arange(len(counts)), counts)[v]
+    # Sharp-corner points before and after the vertex.
+    vs = np.flatnonzero(p.pre)
+    out.pair(vs, 0, p.prev_n[vs])
+    o = out.off[vs]
+    out.pos[o] = out.pos[o + 1] = p.pre_pos[vs]
+    out.dist[o] = out.dist[o + 1] = p.d_pre[vs]
+    vs = np.flatnonzero(p.post)
+    o = out.off[vs] + nv[vs] - 2
+    out.pair(vs, nv[vs] - 2, p.next_n[vs])
+    out.pos[o] = out.pos[o + 1] = p.post_pos[vs]
+    out.dist[o] = out.dist[o + 1] = p.d_post[vs]
 
-    dist, reset = apply_distance_resets(dist, is_pair, ev_line, MAX_LINE_DISTANCE / 2, reset_distance)
+    a0 = 2 * n_pre  # first pair of group A
+    vs = np.flatnonzero(code == MITER)
+    out.pair(vs, a0[vs], p.join_n[vs] * p.miter[vs, None])
+    vs = np.flatnonzero((code == BUTT) | (code == SQUARE))
+    sq = np.where(code[vs] == SQUARE, np.where(p.has_prev[vs], 1.0, -1.0), 0.0)
+    out.pair(vs, a0[vs], p.join_n[vs], sq, sq)
 
-    # Output vertices: a pair event writes left then right (a reset writes the pair twice, the second
-    # time at distance 0); a pie slice writes one vertex.
-    nv = np.where(is_pair, np.where(reset, 4, 2), 1)
-    off = starts_of(nv)
-    total = int(nv.sum())
-    out_pos = np.empty((total, 2))
-    out_ext = np.empty((total, 2))
-    out_round = np.zeros(total, bool)
-    out_up = np.zeros(total, bool)
-    out_dir = np.zeros(total)
-    out_dist = np.empty(total)
-    out_line = np.empty(total, np.int64)
+    vs = np.flatnonzero(code == FLIPBEVEL)
+    if len(vs):
+        # MapLibre can only extrude 2 widths, so past a miter of 2 it flips a short bevel vector.
+        prev_n, next_n, join_n, miter = p.prev_n[vs], p.next_n[vs], p.join_n[vs], p.miter[vs]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s = prev_n + next_n
+            d = prev_n - next_n
+            bevel_len = miter * np.sqrt((s * s).sum(1)) / np.sqrt((d * d).sum(1))
+            sign = np.where(p.turns_left[vs], -1.0, 1.0)
+            perp = np.stack([-join_n[:, 1], join_n[:, 0]], axis=1) * (bevel_len * sign)[:, None]
+        flip = np.where((miter > 100)[:, None], -next_n, perp)
+        out.pair(vs, a0[vs], flip)
+        out.pair(vs, a0[vs] + 2, -flip)
 
-    pe = np.flatnonzero(is_pair)
-    normal, end_l, end_r, rnd = _pair_params(p, v[pe], group[pe], slot[pe])
-    nx, ny = normal[:, 0], normal[:, 1]
-    left = np.stack([nx + ny * end_l, ny - nx * end_l], axis=1)
-    right = np.stack([-nx + ny * end_r, -ny - nx * end_r], axis=1)
-    copies = [(off[pe], dist[pe])]
-    rs = reset[pe]
-    if rs.any():
-        copies.append((off[pe][rs] + 2, np.zeros(int(rs.sum()))))
-    for i, (o, d) in enumerate(copies):
-        sel = slice(None) if i == 0 else rs
-        for side, ext, up, dr in ((0, left, False, end_l), (1, right, True, -end_r)):
-            at = o + side
-            out_pos[at] = pos[pe][sel]
-            out_ext[at] = ext[sel]
-            out_round[at] = rnd[sel]
-            out_up[at] = up
-            out_dir[at] = np.sign(dr[sel])
-            out_dist[at] = d
-            out_line[at] = ev_line[pe][sel]
+    vs = np.flatnonzero((code == BEVEL) | (code == FAKEROUND))
+    if len(vs):
+        with np.errstate(invalid="ignore"):
+            off = -np.sqrt(p.miter[vs] ** 2 - 1)
+        tl = p.turns_left[vs]
+        off_a, off_b = np.where(tl, off, 0.0), np.where(tl, 0.0, off)
+        hp, hn = p.has_prev[vs], p.has_next[vs]
+        out.pair(vs[hp], a0[vs[hp]], p.prev_n[vs[hp]], off_a[hp], off_b[hp])
+        b0 = 2 * (n_pre + n_a) + n_half
+        out.pair(vs[hn], b0[vs[hn]], p.next_n[vs[hn]], -off_a[hn], -off_b[hn])
 
-    he = np.flatnonzero(~is_pair)
-    if len(he):
-        at = off[he]
-        out_pos[at] = pos[he]
-        out_ext[at] = _fake_round_extrude(p, v[he], slot[he] + 1.0)
-        out_up[at] = p.turns_left[v[he]]
-        out_dist[at] = dist[he]
-        out_line[at] = ev_line[he]
+    vs = np.flatnonzero(n_half > 0)
+    if len(vs):
+        hv = np.repeat(vs, n_half[vs])
+        m = np.arange(len(hv)) - np.repeat(starts_of(n_half[vs]), n_half[vs]) + 1
+        o = out.off[hv] + 2 * (n_pre + n_a)[hv] + m - 1
+        out.ext[o] = _fake_round_extrude(p, hv, m.astype(np.float64))
+        out.up[o] = p.turns_left[hv]
 
-    indices = _strip_triangles(out_up, out_line)
+    # Round caps and joins: close with a butt, then a quad pushed one width on with the round flag
+    # (the fragment shader cuts the semicircle); mirrored before the next segment.
+    rv = code == ROUND
+    vs = np.flatnonzero(rv & p.has_prev)
+    out.pair(vs, a0[vs], p.prev_n[vs])
+    out.pair(vs, a0[vs] + 2, p.prev_n[vs], 1.0, 1.0, rnd=True)
+    vs = np.flatnonzero(rv & p.has_next)
+    b0 = 2 * (n_pre[vs] + n_a[vs])
+    out.pair(vs, b0, p.next_n[vs], -1.0, -1.0, rnd=True)
+    out.pair(vs, b0 + 2, p.next_n[vs])
+
+    pos, ext, rnd, up, direction = out.pos, out.ext, out.round, out.up, out.dir
+    dist, line = out.dist, out.line
+    if reset_distance:
+        pos, ext, rnd, up, direction, dist, line = _restart_distances(
+            pos, ext, rnd, up, direction, dist, line, out.pair_right)
+    indices = _strip_triangles(up, line)
     if quantize:
-        out_ext = js_round(out_ext * EXTRUDE_SCALE) / EXTRUDE_SCALE
-        out_dist = np.floor(out_dist * LINE_DISTANCE_SCALE) / LINE_DISTANCE_SCALE
+        ext = js_round(ext * EXTRUDE_SCALE) / EXTRUDE_SCALE
+        dist = np.floor(dist * LINE_DISTANCE_SCALE) / LINE_DISTANCE_SCALE
 
     return LineMesh(
-        pos=out_pos.astype(np.float32),
-        extrude=out_ext.astype(np.float32),
-        normal=np.stack([out_round, np.where(out_up, 1.0, -1.0)], axis=1).astype(np.float32),
-        direction=out_dir.astype(np.float32),
-        linesofar=out_dist.astype(np.float32),
-        line_index=line_ids[out_line].astype(np.int32),
+        pos=pos.astype(np.float32),
+        extrude=ext.astype(np.float32),
+        normal=np.stack([rnd, np.where(up, 1.0, -1.0)], axis=1).astype(np.float32),
+        direction=direction.astype(np.float32),
+        linesofar=dist.astype(np.float32),
+        line_index=line_ids[line].astype(np.int32),
         indices=indices,
         line_lengths=lengths.astype(np.float32),
     )
+
+
+def _restart_distances(pos, ext, rnd, up, direction, dist, line, pair_right):
+    """MapLibre re-adds a pair at distance 0 once a pair's distance passes 16384 (see distance.py)."""
+    n = len(dist)
+    if n == 0 or dist.max() <= MAX_LINE_DISTANCE / 2:
+        return pos, ext, rnd, up, direction, dist, line
+    dist, reset = apply_distance_resets(dist, pair_right, line, MAX_LINE_DISTANCE / 2)
+    r = np.flatnonzero(reset)
+    if len(r) == 0:
+        return pos, ext, rnd, up, direction, dist, line
+    take = np.insert(np.arange(n), np.repeat(r + 1, 2), np.stack([r - 1, r], axis=1).reshape(-1))
+    dup = np.insert(np.zeros(n, bool), np.repeat(r + 1, 2), True)
+    dist = np.where(dup, 0.0, dist[take])
+    return pos[take], ext[take], rnd[take], up[take], direction[take], dist, line[take]
 
 
 def _strip_triangles(up: np.ndarray, line: np.ndarray) -> np.ndarray:

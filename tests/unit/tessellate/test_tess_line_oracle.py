@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from reference_line import reference_line
 
 from glrender.tessellate.line import tessellate_lines
+from tests.unit.tessellate.reference_line import reference_line
 
 
 def _random_lines(rng: np.random.Generator, n: int) -> list[np.ndarray]:
