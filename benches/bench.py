@@ -1,0 +1,261 @@
+"""Speed of glrender against MapLibre Native (pymgl) on the same styles, tiles and cameras.
+
+    python benches/bench.py [--runs N] [--cold-runs N] [--filter SUBSTR] [--quick] [--json OUT]
+                            [--renderers glrender,pymgl] [--shared DIR]
+
+Scenarios (benches/scenarios.json): the 14 reference views (basic-nolabels.json), the 6 Berlin views
+(streets-nolabels.json) and an 8192x8192 PNG. Every measurement runs in a child process:
+
+* warm: one renderer, one warm-up render, then the median of N timed render + PNG encode calls;
+* cold: a fresh child per run, timed from reading the style through the PNG bytes (interpreter
+  start and imports are not included; they are reported as ``process`` in the JSON).
+
+Prints per scenario the medians and the ratio glrender / MapLibre Native (below 1: glrender faster).
+Timings are never asserted anywhere; on a shared machine treat differences under ~20 % as noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+for _p in (str(HERE), str(REPO)):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+from backends import View  # noqa: E402
+
+RENDERERS = ("glrender", "pymgl")
+CHILD_TIMEOUT = 1200.0
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("GLRENDER_SHARED") or REPO.parent / "shared")
+
+
+def load_scenarios(shared: Path) -> list[dict[str, Any]]:
+    """Scenario records: id, absolute style path, view fields, ``huge`` flag."""
+    spec = json.loads((HERE / "scenarios.json").read_text())
+    out: list[dict[str, Any]] = []
+    for group in spec["groups"]:
+        base = shared / group["base"]
+        for rec in json.loads((shared / group["views"]).read_text())["views"]:
+            out.append({**rec, "style": str((base / rec["style"]).resolve())})
+    for rec in spec.get("extra", []):
+        out.append({**rec, "style": str((shared / rec["style"]).resolve())})
+    return out
+
+
+# --- child side -----------------------------------------------------------------------------------
+
+
+def _open(renderer: str, style_path: str) -> Any:
+    """Read the style and make a renderer for it, as a user would."""
+    import backends
+
+    if renderer == "glrender":
+        return backends.GlrenderMap(Path(style_path))
+    style = json.loads(Path(style_path).read_text())
+    return backends.NativeMap(backends.absolutize(style, Path(style_path).parent))
+
+
+def child(job: dict[str, Any]) -> dict[str, Any]:
+    view = View.from_record(job["view"])
+    if job["mode"] == "cold":
+        t0 = time.perf_counter()
+        m = _open(job["renderer"], job["style"])
+        png = m.render_png(view)
+        seconds = time.perf_counter() - t0
+        m.close()
+        return {"times": [seconds], "png_bytes": len(png)}
+    m = _open(job["renderer"], job["style"])
+    t0 = time.perf_counter()
+    png = m.render_png(view)
+    first = time.perf_counter() - t0
+    times = []
+    for _ in range(job["runs"]):
+        t0 = time.perf_counter()
+        png = m.render_png(view)
+        times.append(time.perf_counter() - t0)
+    m.close()
+    return {"times": times, "first": first, "png_bytes": len(png)}
+
+
+def _child_main(arg: str) -> int:
+    job = json.loads(arg)
+    if job["renderer"] == "pymgl":
+        os.environ.setdefault("EGL_PLATFORM", "surfaceless")
+    try:
+        result = child(job)
+    except Exception as exc:  # reported to the parent, which prints it in the table
+        result = {"error": f"{type(exc).__name__}: {exc}"}
+    print("RESULT " + json.dumps(result), flush=True)
+    return 0
+
+
+# --- parent side ----------------------------------------------------------------------------------
+
+
+def _spawn(job: dict[str, Any]) -> dict[str, Any]:
+    env = dict(os.environ)
+    if job["renderer"] == "pymgl":
+        env["EGL_PLATFORM"] = "surfaceless"
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(job)],
+            capture_output=True,
+            text=True,
+            timeout=CHILD_TIMEOUT,
+            env=env,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {CHILD_TIMEOUT:g} s"}
+    wall = time.perf_counter() - t0
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith("RESULT "):
+            result: dict[str, Any] = json.loads(line[len("RESULT ") :])
+            result["process"] = wall
+            return result
+    tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+    return {"error": f"child exited with code {proc.returncode}: {tail}"}
+
+
+def measure(scn: dict[str, Any], renderer: str, runs: int, cold_runs: int) -> dict[str, Any]:
+    view = {
+        k: scn[k] for k in ("lon", "lat", "zoom", "bearing", "pitch", "width", "height", "ratio") if k in scn
+    }
+    base = {"renderer": renderer, "style": scn["style"], "view": view}
+    warm = _spawn({**base, "mode": "warm", "runs": runs})
+    out: dict[str, Any] = {"warm": None, "cold": None, "first": warm.get("first"), "error": warm.get("error")}
+    if warm.get("times"):
+        out["warm"] = statistics.median(warm["times"])
+        out["warm_times"] = warm["times"]
+        out["png_bytes"] = warm.get("png_bytes")
+    if out["error"]:
+        return out  # a renderer that cannot draw the view once will not do better cold
+    colds = [_spawn({**base, "mode": "cold"}) for _ in range(cold_runs)]
+    times = [c["times"][0] for c in colds if c.get("times")]
+    errors = [c["error"] for c in colds if c.get("error")]
+    if times:
+        out["cold"] = statistics.median(times)
+        out["cold_times"] = times
+        out["cold_process"] = statistics.median(c["process"] for c in colds if c.get("times"))
+    if errors:
+        out["error"] = errors[0]
+    return out
+
+
+def _fmt(v: float | None) -> str:
+    return f"{v:.3f}" if v is not None else "-"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.2f}" if a is not None and b else "-"
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    head = (
+        "scenario",
+        "output px",
+        "gl warm s",
+        "native warm s",
+        "ratio",
+        "gl cold s",
+        "native cold s",
+        "ratio",
+    )
+    body = []
+    for r in rows:
+        g, n = r.get("glrender") or {}, r.get("pymgl") or {}
+        body.append(
+            (
+                r["id"],
+                r["output"],
+                _fmt(g.get("warm")),
+                _fmt(n.get("warm")),
+                _ratio(g.get("warm"), n.get("warm")),
+                _fmt(g.get("cold")),
+                _fmt(n.get("cold")),
+                _ratio(g.get("cold"), n.get("cold")),
+            )
+        )
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *body, strict=False)]
+    lines = [
+        "  ".join(
+            str(c).ljust(w) if i < 2 else str(c).rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in [head, *body]
+    ]
+    for r in rows:
+        for name in RENDERERS:
+            err = (r.get(name) or {}).get("error")
+            if err:
+                lines.append(f"! {r['id']} {name}: {err}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=5, help="timed warm renders per scenario (default 5)")
+    ap.add_argument("--cold-runs", type=int, default=3, help="fresh processes per scenario (default 3)")
+    ap.add_argument("--filter", dest="substr", help="only scenarios whose id contains this")
+    ap.add_argument("--quick", action="store_true", help="2 warm runs, 1 cold run, no 8192px scenario")
+    ap.add_argument("--json", type=Path, dest="json_out", help="write all timings as JSON")
+    ap.add_argument(
+        "--renderers", default=",".join(RENDERERS), help="comma-separated subset of glrender,pymgl"
+    )
+    ap.add_argument("--shared", type=Path, default=None, help="shared data folder (default ../shared)")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        return _child_main(args.child)
+
+    renderers = [r.strip() for r in args.renderers.split(",") if r.strip()]
+    bad = [r for r in renderers if r not in RENDERERS]
+    if bad or not renderers:
+        print(f"error: unknown renderer(s) {bad}; choose from {RENDERERS}", file=sys.stderr)
+        return 2
+    runs, cold_runs = (2, 1) if args.quick else (args.runs, args.cold_runs)
+    shared = args.shared or shared_dir()
+    try:
+        scenarios = load_scenarios(shared)
+    except FileNotFoundError as exc:
+        print(f"error: scenario data not found ({exc}); set GLRENDER_SHARED or --shared", file=sys.stderr)
+        return 2
+    if args.substr:
+        scenarios = [s for s in scenarios if args.substr in s["id"]]
+    elif args.quick:
+        scenarios = [s for s in scenarios if not s.get("huge")]
+
+    rows = []
+    for scn in scenarios:
+        w, h = View.from_record(scn).pixels
+        row: dict[str, Any] = {"id": scn["id"], "output": f"{w}x{h}"}
+        for name in renderers:
+            row[name] = measure(scn, name, runs, cold_runs)
+            print(
+                f"# {scn['id']} {name}: warm {_fmt(row[name]['warm'])} cold {_fmt(row[name]['cold'])}",
+                file=sys.stderr,
+                flush=True,
+            )
+        rows.append(row)
+    if args.json_out:
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
+        args.json_out.write_text(json.dumps(rows, indent=1) + "\n")
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
