@@ -97,7 +97,8 @@ class LegacyFunction:
                 self.stops.append((inp, self._coerce_output(out)))
         self.labels = [s[0] for s in self.stops]
         self.hashed: dict[tuple[str, str], Any] = {}
-        if self.type == "categorical":
+        self.key_type = ""
+        if self.type == "categorical" and self.stops:
             for inp, out in self.stops:
                 self.hashed.setdefault(_js_key(inp), out)
             self.key_type = _js_key(self.stops[0][0])[0]
