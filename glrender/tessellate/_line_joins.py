@@ -47,13 +47,6 @@ class VertexPlan:
     d_post: np.ndarray
 
 
-def _unit_perp(d: np.ndarray) -> np.ndarray:
-    """MapLibre's ``d._unit()._perp()``: divide by the length, then rotate (x, y) -> (-y, x)."""
-    mag = np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1])
-    mag[mag == 0] = 1.0  # only the unused slot after each line's last vertex can be zero
-    return np.stack([-(d[:, 1] / mag), d[:, 0] / mag], axis=1)
-
-
 def _dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     d = a - b
     return np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1])
@@ -72,48 +65,53 @@ def plan_vertices(
     """Decide the join/cap of every vertex. ``pts`` holds valid deduplicated lines back to back;
     closed lines end with their first point repeated, as MapLibre's polygon rings do."""
     k = len(pts)
-    idx = np.arange(k)
-    starts = np.repeat(np.cumsum(counts) - counts, counts)
-    n = np.repeat(counts, counts)
-    j = idx - starts
-    cl = np.repeat(closed, counts)
-    first, last = j == 0, j == n - 1
+    line_start = np.cumsum(counts) - counts
+    line_end = line_start + counts - 1
+    first = np.zeros(k, bool)
+    first[line_start] = True
+    last = np.zeros(k, bool)
+    last[line_end] = True
+    ring_first, ring_last = line_start[closed], line_end[closed]
+    open_first, open_last = line_start[~closed], line_end[~closed]
 
     # Normal of the segment from each vertex to the next one (garbage after a line's last vertex).
     seg = np.zeros((k, 2))
-    if k > 1:
-        seg[:-1] = pts[1:] - pts[:-1]
-    seg_len = np.sqrt(seg[:, 0] * seg[:, 0] + seg[:, 1] * seg[:, 1])
-    seg_n = _unit_perp(seg)
-
-    next_n = seg_n.copy()
-    prev_n = np.empty_like(seg_n)
-    prev_n[1:] = seg_n[:-1]
+    np.subtract(pts[1:], pts[:-1], out=seg[:-1])
+    sx, sy = seg[:, 0], seg[:, 1]
+    seg_len = np.sqrt(sx * sx + sy * sy)
+    safe = np.where(seg_len == 0, 1.0, seg_len)  # only the unused slot after a line's end is zero
+    # MapLibre's d._unit()._perp(): divide by the length, then rotate (x, y) -> (-y, x).
+    next_n = np.empty((k, 2))
+    next_n[:, 0] = -(sy / safe)
+    next_n[:, 1] = sx / safe
+    prev_n = np.empty((k, 2))
+    prev_n[1:] = next_n[:-1]
     # A closed ring's last vertex repeats the first, so it continues into the first segment, and the
-    # first vertex comes from the ring's last segment.
-    ring_last = last & cl
-    next_n[ring_last] = seg_n[idx[ring_last] - n[ring_last] + 1]
-    ring_first = first & cl
-    prev_n[ring_first] = seg_n[idx[ring_first] + n[ring_first] - 2]
-    # Open ends pretend the line continues straight.
-    open_last = last & ~cl
+    # first vertex comes from the ring's last segment. Open ends pretend the line continues straight.
+    next_n[ring_last] = next_n[ring_first]
+    prev_n[ring_first] = next_n[ring_last - 1]
     next_n[open_last] = prev_n[open_last]
-    open_first = first & ~cl
     prev_n[open_first] = next_n[open_first]
-    has_prev = ~first | cl
-    has_next = ~last | cl
+    has_prev = np.ones(k, bool)
+    has_prev[open_first] = False
+    has_next = np.ones(k, bool)
+    has_next[open_last] = False
 
-    s = prev_n + next_n
-    s_mag = np.sqrt(s[:, 0] * s[:, 0] + s[:, 1] * s[:, 1])
-    nonzero = (s[:, 0] != 0) | (s[:, 1] != 0)
-    join_n = np.where(nonzero[:, None], s / np.where(nonzero, s_mag, 1.0)[:, None], 0.0)
-    cos_angle = prev_n[:, 0] * next_n[:, 0] + prev_n[:, 1] * next_n[:, 1]
-    cos_half = join_n[:, 0] * next_n[:, 0] + join_n[:, 1] * next_n[:, 1]
+    px, py, nx, ny = prev_n[:, 0], prev_n[:, 1], next_n[:, 0], next_n[:, 1]
+    jx, jy = px + nx, py + ny
+    s_mag = np.sqrt(jx * jx + jy * jy)
+    nonzero = s_mag != 0  # a 180 degree turn keeps a zero join normal and an infinite miter
+    s_mag[~nonzero] = 1.0
+    jx /= s_mag
+    jy /= s_mag
+    join_n = np.stack([jx, jy], axis=1)
+    cos_angle = px * nx + py * ny
+    cos_half = jx * nx + jy * ny
     with np.errstate(divide="ignore"):
-        miter = np.where(cos_half != 0, 1.0 / np.where(cos_half != 0, cos_half, 1.0), np.inf)
-    approx_angle = 2 * np.sqrt(np.maximum(2 - 2 * cos_half, 0.0))
+        miter = 1.0 / cos_half
+    miter[cos_half == 0] = np.inf  # MapLibre's explicit Infinity (1 / -0 would be -inf)
     sharp = (cos_half < COS_HALF_SHARP_CORNER) & has_prev & has_next
-    turns_left = prev_n[:, 0] * next_n[:, 1] - prev_n[:, 1] * next_n[:, 0] > 0
+    turns_left = px * ny - py * nx > 0
 
     # Join kind, with MapLibre's fallbacks applied in its order.
     lj = np.repeat(join_code, counts)
@@ -121,48 +119,56 @@ def plan_vertices(
     code = np.where(middle, lj, cap_code)
     limit = np.where(lj == BEVEL, 1.05, miter_limit)  # MapLibre forces 1.05 for bevel joins
     rnd = middle & (code == ROUND)
-    code[rnd & (miter < round_limit)] = MITER
-    code[rnd & ~(miter < round_limit) & (miter <= 2)] = FAKEROUND
+    if rnd.any():
+        code[rnd & (miter < round_limit)] = MITER
+        code[rnd & ~(miter < round_limit) & (miter <= 2)] = FAKEROUND
     code[(code == MITER) & (miter > limit)] = BEVEL
     bev = code == BEVEL
     code[bev & (miter > 2)] = FLIPBEVEL
     code[bev & (miter < limit)] = MITER
-    n_fake = np.where(code == FAKEROUND, js_round(approx_angle * 180 / np.pi / DEG_PER_TRIANGLE), 0)
+    n_fake = np.zeros(k, np.int64)
+    fr = np.flatnonzero(code == FAKEROUND)
+    approx_angle = 2 * np.sqrt(np.maximum(2 - 2 * cos_half[fr], 0.0))
+    n_fake[fr] = js_round(approx_angle * 180 / np.pi / DEG_PER_TRIANGLE)
 
     # Sharp-corner points: one after the vertex on the outgoing segment, one before the vertex on the
     # incoming segment. The "before" point is measured from where the incoming segment really starts
     # (the previous vertex's "after" point), exactly as MapLibre reuses the moved vertex.
     sco = sharp_corner_offset
     post = sharp & ~last & (seg_len > 2 * sco)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        step = js_round(seg * (sco / np.where(post, seg_len, 1.0))[:, None])
-    post_pos = np.where(post[:, None], pts + step, pts)
-    seg_start = np.empty_like(pts)  # where the segment ending at each vertex starts
-    seg_start[1:] = post_pos[:-1]
-    seg_start[first] = pts[first]
-    in_len = _dist(pts, seg_start)
+    pi = np.flatnonzero(post)
+    post_pos = pts.copy()
+    post_pos[pi] += js_round(seg[pi] * (sco / seg_len[pi])[:, None])
+    in_len = np.empty(k)
+    in_len[1:] = seg_len[:-1]
+    in_len[first] = 0.0
+    moved = pi + 1  # segments starting at a moved point are shorter
+    in_len[moved] = _dist(pts[moved], post_pos[pi])
     pre = sharp & ~first & (in_len > 2 * sco)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        back = js_round((pts - seg_start) * (sco / np.where(pre, in_len, 1.0))[:, None])
-    pre_pos = np.where(pre[:, None], pts - back, pts)
+    qi = np.flatnonzero(pre)
+    seg_start = post_pos[qi - 1]
+    pre_pos = pts.copy()
+    pre_pos[qi] -= js_round((pts[qi] - seg_start) * (sco / in_len[qi])[:, None])
 
     # Distance increments in MapLibre's order: start -> pre point -> vertex -> post point. A closed
     # ring's first vertex already counts the closing segment, as MapLibre's updateDistance does.
-    inc = np.zeros((k, 3))
-    inc[:, 0] = np.where(pre, _dist(pre_pos, seg_start), 0.0)
-    inc[:, 1] = np.where(pre, _dist(pts, pre_pos), in_len)
-    ring_prev = np.where(ring_first, idx + n - 2, idx)
-    inc[ring_first, 1] = _dist(pts[ring_first], pts[ring_prev[ring_first]])
-    inc[open_first, 1] = 0.0
-    inc[:, 2] = np.where(post, _dist(post_pos, pts), 0.0)
-    cum = np.cumsum(inc.reshape(-1)).reshape(k, 3)
+    inc_pre = np.zeros(k)
+    inc_pre[qi] = _dist(pre_pos[qi], seg_start)
+    inc_cur = in_len
+    inc_cur[qi] = _dist(pts[qi], pre_pos[qi])
+    inc_cur[ring_first] = _dist(pts[ring_first], pts[ring_last - 1])
+    inc_post = np.zeros(k)
+    inc_post[pi] = _dist(post_pos[pi], pts[pi])
+    total = inc_pre + inc_cur + inc_post
+    d_post = np.cumsum(total)
     # Make the running sum restart at each line: subtract the total before the line's first vertex.
-    base = (cum[:, 0] - inc[:, 0])[starts]
-    d = cum - base[:, None]
+    d_post -= np.repeat(d_post[line_start] - total[line_start], counts)
+    d_cur = d_post - inc_post
+    d_pre = d_cur - inc_cur
 
     return VertexPlan(
         pos=pts, prev_n=prev_n, next_n=next_n, join_n=join_n, miter=miter, cos_angle=cos_angle,
         turns_left=turns_left, code=code, has_prev=has_prev, has_next=has_next,
-        n_fake=n_fake.astype(np.int64), pre=pre, pre_pos=pre_pos, post=post, post_pos=post_pos,
-        d_pre=d[:, 0], d_cur=d[:, 1], d_post=d[:, 2],
+        n_fake=n_fake, pre=pre, pre_pos=pre_pos, post=post, post_pos=post_pos,
+        d_pre=d_pre, d_cur=d_cur, d_post=d_post,
     )

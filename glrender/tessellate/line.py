@@ -90,20 +90,22 @@ def _event_layout(p: VertexPlan) -> tuple[np.ndarray, ...]:
     return p.pre.astype(np.int64), n_a, n_half, n_b, p.post.astype(np.int64)
 
 
-def _fake_round_extrude(p: VertexPlan, v: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """Extrusion of pie slice m (1-based) of the fake round join at vertex v, as MapLibre interpolates."""
-    nf = p.n_fake[v].astype(np.float64)
-    t = m / nf
-    ca = p.cos_angle[v]
+def _fake_round_extrude(p: VertexPlan, vs: np.ndarray, n_slices: np.ndarray, hv: np.ndarray,
+                        m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Extrusion of pie slice m (1-based) of the fake round join at vertex hv, as MapLibre interpolates.
+    ``vs``/``n_slices``: the join vertices and their slice counts (hv repeats vs n_slices times)."""
+    t = m / np.repeat(p.n_fake[vs].astype(np.float64), n_slices)
+    ca = p.cos_angle[vs]
     # MapLibre's cheap slerp approximation (mourner's "approximating geometric slerp").
+    a = np.repeat(1.0904 + ca * (-3.2452 + ca * (3.55645 - ca * 1.43519)), n_slices)
+    b = np.repeat(0.848013 + ca * (-1.06021 + ca * 0.215638), n_slices)
     t2 = t - 0.5
-    a = 1.0904 + ca * (-3.2452 + ca * (3.55645 - ca * 1.43519))
-    b = 0.848013 + ca * (-1.06021 + ca * 0.215638)
     t = np.where(t != 0.5, t + t * t2 * (t - 1) * (a * t2 * t2 + b), t)
-    prev_n, next_n = p.prev_n[v], p.next_n[v]
-    e = (next_n - prev_n) * t[:, None] + prev_n
-    e = e / np.sqrt(e[:, 0] * e[:, 0] + e[:, 1] * e[:, 1])[:, None]
-    return e * np.where(p.turns_left[v], -1.0, 1.0)[:, None]
+    px, py = p.prev_n[hv, 0], p.prev_n[hv, 1]
+    ex = (p.next_n[hv, 0] - px) * t + px
+    ey = (p.next_n[hv, 1] - py) * t + py
+    scale = np.where(p.turns_left[hv], -1.0, 1.0) / np.sqrt(ex * ex + ey * ey)
+    return ex * scale, ey * scale
 
 
 def tessellate_lines(
@@ -162,15 +164,17 @@ class _Out:
     def __init__(self, p: VertexPlan, nv: np.ndarray, vertex_line: np.ndarray) -> None:
         self.off = starts_of(nv)
         # Most output vertices sit on their line vertex at its distance; sharp-corner pairs override.
-        self.pos = np.repeat(p.pos, nv, axis=0)
-        self.dist = np.repeat(p.d_cur, nv)
-        self.line = np.repeat(vertex_line, nv)
-        n = len(self.pos)
-        self.ext = np.empty((n, 2))
+        vid = np.repeat(np.arange(len(nv), dtype=np.int32), nv)
+        self.pos = p.pos.astype(np.float32)[vid]
+        self.dist = p.d_cur[vid]
+        self.line = vertex_line.astype(np.int32)[vid]
+        n = len(vid)
+        self.ex = np.empty(n, np.float32)
+        self.ey = np.empty(n, np.float32)
         self.round = np.zeros(n, bool)
         self.up = np.zeros(n, bool)
-        self.dir = np.zeros(n)
-        self.pair_right = np.zeros(n, bool)  # where MapLibre checks for a distance restart
+        self.half = np.zeros(n, bool)  # fake-round pie slices (no distance-restart check there)
+        self.dir = np.zeros(n, np.float32)
 
     def pair(self, vs: np.ndarray, local: np.ndarray | int, normal: np.ndarray,
              end_l: np.ndarray | float = 0.0, end_r: np.ndarray | float = 0.0, rnd: bool = False) -> None:
@@ -178,26 +182,27 @@ class _Out:
         if len(vs) == 0:
             return
         o = self.off[vs] + local
+        o1 = o + 1
         nx, ny = normal[:, 0], normal[:, 1]
-        self.ext[o, 0] = nx + ny * end_l
-        self.ext[o, 1] = ny - nx * end_l
-        self.ext[o + 1, 0] = -nx + ny * end_r
-        self.ext[o + 1, 1] = -ny - nx * end_r
-        self.up[o + 1] = True
-        self.pair_right[o + 1] = True
+        self.ex[o] = nx + ny * end_l
+        self.ey[o] = ny - nx * end_l
+        self.ex[o1] = ny * end_r - nx
+        self.ey[o1] = -ny - nx * end_r
+        self.up[o1] = True
         if rnd:
-            self.round[o] = self.round[o + 1] = True
+            self.round[o] = True
+            self.round[o1] = True
         if not np.isscalar(end_l) or end_l != 0:
             self.dir[o] = np.sign(end_l)
         if not np.isscalar(end_r) or end_r != 0:
-            self.dir[o + 1] = np.sign(-np.asarray(end_r))
+            self.dir[o1] = -np.sign(end_r)
 
 
 def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.ndarray,
           reset_distance: bool, quantize: bool) -> LineMesh:
     n_pre, n_a, n_half, n_b, n_post = _event_layout(p)
     nv = 2 * (n_pre + n_a + n_b + n_post) + n_half
-    out = _Out(p, nv, np.repeat(np.arange(len(counts)), counts))
+    out = _Out(p, nv, np.repeat(line_ids, counts))
     code = p.code
 
     # Sharp-corner points before and after the vertex.
@@ -249,8 +254,9 @@ def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.n
         hv = np.repeat(vs, n_half[vs])
         m = np.arange(len(hv)) - np.repeat(starts_of(n_half[vs]), n_half[vs]) + 1
         o = out.off[hv] + 2 * (n_pre + n_a)[hv] + m - 1
-        out.ext[o] = _fake_round_extrude(p, hv, m.astype(np.float64))
+        out.ex[o], out.ey[o] = _fake_round_extrude(p, vs, n_half[vs], hv, m)
         out.up[o] = p.turns_left[hv]
+        out.half[o] = True
 
     # Round caps and joins: close with a butt, then a quad pushed one width on with the round flag
     # (the fragment shader cuts the semicircle); mirrored before the next segment.
@@ -263,25 +269,25 @@ def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.n
     out.pair(vs, b0, p.next_n[vs], -1.0, -1.0, rnd=True)
     out.pair(vs, b0 + 2, p.next_n[vs])
 
-    pos, ext, rnd, up, direction = out.pos, out.ext, out.round, out.up, out.dir
-    dist, line = out.dist, out.line
+    ext = np.empty((len(out.ex), 2), np.float32)
+    ext[:, 0] = out.ex
+    ext[:, 1] = out.ey
+    pos, rnd, up, direction, dist, line = out.pos, out.round, out.up, out.dir, out.dist, out.line
     if reset_distance:
         pos, ext, rnd, up, direction, dist, line = _restart_distances(
-            pos, ext, rnd, up, direction, dist, line, out.pair_right)
+            pos, ext, rnd, up, direction, dist, line, up & ~out.half)
     indices = _strip_triangles(up, line)
     if quantize:
-        ext = js_round(ext * EXTRUDE_SCALE) / EXTRUDE_SCALE
+        # Done in float64 so halves round as MapLibre's Math.round does on doubles.
+        ext = (js_round(ext.astype(np.float64) * EXTRUDE_SCALE) / EXTRUDE_SCALE).astype(np.float32)
         dist = np.floor(dist * LINE_DISTANCE_SCALE) / LINE_DISTANCE_SCALE
 
+    normal = np.empty((len(up), 2), np.float32)
+    normal[:, 0] = rnd
+    normal[:, 1] = np.where(up, np.float32(1), np.float32(-1))
     return LineMesh(
-        pos=pos.astype(np.float32),
-        extrude=ext.astype(np.float32),
-        normal=np.stack([rnd, np.where(up, 1.0, -1.0)], axis=1).astype(np.float32),
-        direction=direction.astype(np.float32),
-        linesofar=dist.astype(np.float32),
-        line_index=line_ids[line].astype(np.int32),
-        indices=indices,
-        line_lengths=lengths.astype(np.float32),
+        pos=pos, extrude=ext, normal=normal, direction=direction, linesofar=dist.astype(np.float32),
+        line_index=line, indices=indices, line_lengths=lengths.astype(np.float32),
     )
 
 
@@ -302,21 +308,26 @@ def _restart_distances(pos, ext, rnd, up, direction, dist, line, pair_right):
 
 def _strip_triangles(up: np.ndarray, line: np.ndarray) -> np.ndarray:
     """MapLibre's addHalfVertex indexing: each new vertex e makes (e1, e, e2) with e1 the latest
-    'down' vertex and e2 the latest 'up' vertex before it in the same line."""
+    'down' vertex and e2 the latest 'up' vertex before it in the same line.
+
+    Every line starts with a down/up pair, so every later vertex of the line makes a triangle and the
+    running maxima never reach back into the previous line.
+    """
     n = len(up)
-    if n == 0:
+    if n < 3:
         return np.zeros((0, 3), np.uint32)
-    idx = np.arange(n)
-    line_start = np.zeros(n, np.int64)
-    new_line = np.ones(n, bool)
-    new_line[1:] = line[1:] != line[:-1]
-    line_start = np.maximum.accumulate(np.where(new_line, idx, 0))
-    last_down = np.maximum.accumulate(np.where(~up, idx, -1))
-    last_up = np.maximum.accumulate(np.where(up, idx, -1))
-    e1 = np.empty(n, np.int64)
-    e2 = np.empty(n, np.int64)
-    e1[0] = e2[0] = -1
-    e1[1:] = last_down[:-1]
-    e2[1:] = last_up[:-1]
-    ok = (e1 >= line_start) & (e2 >= line_start)
-    return np.stack([e1[ok], idx[ok], e2[ok]], axis=1).astype(np.uint32)
+    idx = np.arange(n, dtype=np.int32)
+    last_down = np.where(up, np.int32(-1), idx)
+    np.maximum.accumulate(last_down, out=last_down)
+    last_up = np.where(up, idx, np.int32(-1))
+    np.maximum.accumulate(last_up, out=last_up)
+    ok = np.ones(n, bool)
+    first = np.flatnonzero(np.concatenate([[True], line[1:] != line[:-1]]))
+    ok[first] = False
+    ok[first + 1] = False
+    e = idx[ok]
+    tris = np.empty((len(e), 3), np.uint32)
+    tris[:, 0] = last_down[e - 1]
+    tris[:, 1] = e
+    tris[:, 2] = last_up[e - 1]
+    return tris
