@@ -234,7 +234,8 @@ class ParsingContext:
                 else:
                     err = T.check_subtype(expected, actual)
                     if err is not None:
-                        raise self.error(err)
+                        shown = parsed.value if isinstance(parsed, Literal) else value
+                        raise self.error(f"{err[:-1]}: {shown!r}.")
             if (not isinstance(parsed, Literal) and parsed.type.kind != "resolvedImage"
                     and is_constant(parsed)):
                 try:
