@@ -145,15 +145,16 @@ def test_expected_type_inserts_assertion_or_coercion() -> None:
 def test_type_mismatch_is_a_parse_error() -> None:
     with pytest.raises(ExpressionError, match="Expected number but found string instead"):
         compile_expression("abc", path="p", expected="number")
-    with pytest.raises(ExpressionError, match=r"layers\[3\]\.paint\.line-width\[2\]: Expected number but found string instead: 'a'"):
+    msg = r"layers\[3\]\.paint\.line-width\[2\]: Expected number but found string instead: 'a'"
+    with pytest.raises(ExpressionError, match=msg):
         compile_expression(["+", 1, "a"], path="layers[3].paint.line-width")
 
 
 def test_resolved_image_coercion_checks_availability() -> None:
     e = compile_expression(["get", "icon"], path="p", expected="resolvedImage")
-    from glrender.style.expressions import EvalContext
-
     from _helpers import feature
+
+    from glrender.style.expressions import EvalContext
 
     v = e.evaluate(EvalContext(feature=feature({"icon": "bus"}), available_images={"car"}))
     assert v == ResolvedImage("bus", False)
