@@ -321,13 +321,12 @@ def _strip_triangles(up: np.ndarray, line: np.ndarray) -> np.ndarray:
     np.maximum.accumulate(last_down, out=last_down)
     last_up = np.where(up, idx, np.int32(-1))
     np.maximum.accumulate(last_up, out=last_up)
-    ok = np.ones(n, bool)
-    first = np.flatnonzero(np.concatenate([[True], line[1:] != line[:-1]]))
-    ok[first] = False
-    ok[first + 1] = False
-    e = idx[ok]
-    tris = np.empty((len(e), 3), np.uint32)
-    tris[:, 0] = last_down[e - 1]
-    tris[:, 1] = e
-    tris[:, 2] = last_up[e - 1]
+    same = line[1:] == line[:-1]  # vertex e and e - 1 in the same line
+    ok = np.empty(n - 1, bool)  # for e = 1..n-1: e is at least the third vertex of its line
+    ok[0] = False
+    np.logical_and(same[1:], same[:-1], out=ok[1:])
+    tris = np.empty((int(np.count_nonzero(ok)), 3), np.uint32)
+    tris[:, 0] = last_down[:-1][ok]
+    tris[:, 1] = idx[1:][ok]
+    tris[:, 2] = last_up[:-1][ok]
     return tris
