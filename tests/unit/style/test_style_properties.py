@@ -107,7 +107,7 @@ def test_constants(layer: str, name: str, value: Any, out: Any) -> None:
         ("fill", "fill-antialias", 1, "boolean expected"),
         ("line", "line-translate", ["get", "x"], "data expressions not supported"),
         ("line", "line-width", ["*", ["zoom"], 2], "may only be used as input to a top-level"),
-        ("line", "line-width", {"property": "w", "stops": [[0, "a"]], "type": "nope"}, "unknown function type"),
+        ("line", "line-width", {"property": "w", "stops": [[0, 1]], "type": "nope"}, "unknown function"),
     ],
 )
 def test_constant_errors(layer: str, name: str, value: Any, msg: str) -> None:
