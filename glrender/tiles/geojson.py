@@ -85,7 +85,7 @@ def _js_int_id(value: Any) -> int | None:
 class GeoJSONSource:
     """Inline or file/URL GeoJSON, tiled on demand with an LRU cache of cut tiles (thread-safe)."""
 
-    def __init__(self, data: Mapping[str, Any] | str, *, base_dir: str | None = None, maxzoom: int = 18,
+    def __init__(self, data: Any, *, base_dir: str | None = None, maxzoom: int = 18,
                  buffer: int = 128, tolerance: float = 0.375, extent: int = 8192, line_metrics: bool = False,
                  promote_id: str | None = None, generate_id: bool = False,
                  aliases: Mapping[str, str] | None = None, cache_size: int = 256) -> None:
@@ -153,11 +153,12 @@ class GeoJSONSource:
         props = f.get("properties")
         props = dict(props) if isinstance(props, Mapping) else {}
         if self.promote_id is not None:
-            fid: int | str | None = props.get(self.promote_id)
-            if not isinstance(fid, (int, float, str)) or isinstance(fid, bool):
-                fid = None
-            elif isinstance(fid, float) and fid.is_integer():
-                fid = int(fid)
+            raw = props.get(self.promote_id)
+            fid: int | str | None = None
+            if isinstance(raw, float) and raw.is_integer():
+                fid = int(raw)
+            elif isinstance(raw, (int, str)) and not isinstance(raw, bool):
+                fid = raw
         elif self.generate_id:
             fid = index
         else:

@@ -355,16 +355,16 @@ def _walk(ints: np.ndarray, istart: list[int]) -> tuple[np.ndarray, ...]:
             c = il[i]
             cid, cnt = c & 7, c >> 3
             if cid == _CLOSE_PATH:
-                adv = 1
+                step = 1
             elif cid == _MOVE_TO or cid == _LINE_TO:
-                adv = 1 + 2 * cnt
+                step = 1 + 2 * cnt
             else:
                 raise _BadFeature(f, f"unknown command {cid}")
-            if i + adv > end:
+            if i + step > end:
                 raise _BadFeature(f, f"command {cid} count {cnt} runs past the geometry")
             for lst, v in zip(rest, (i, f, cid, cnt), strict=True):
                 lst.append(v)
-            i += adv
+            i += step
     chunks.append(tuple(np.asarray(r, dtype=np.int64) for r in rest))
     cols = [np.concatenate([ch[k] for ch in chunks]) for k in range(4)]
     order = np.argsort(cols[0], kind="stable")

@@ -82,7 +82,8 @@ def parse_directory(buf: bytes) -> Directory:
     runs, pos = _varints(buf, n, pos)
     lengths, pos = _varints(buf, n, pos)
     raw_offsets, pos = _varints(buf, n, pos)
-    ids, offsets = [], []
+    ids: list[int] = []
+    offsets: list[int] = []
     tid = 0
     for i in range(n):
         tid += deltas[i]

@@ -85,14 +85,17 @@ class MBTilesSource:
         self.attribution: str | None = md.get("attribution")
         self.bounds = _parse_bounds(md.get("bounds") or None, f"MBTiles {path!r} metadata")
         try:
-            self.minzoom = int(float(md["minzoom"])) if "minzoom" in md else None
-            self.maxzoom = int(float(md["maxzoom"])) if "maxzoom" in md else None
+            minz = int(float(md["minzoom"])) if "minzoom" in md else None
+            maxz = int(float(md["maxzoom"])) if "maxzoom" in md else None
         except ValueError as exc:
             raise SourceError(f"MBTiles {path!r}: invalid zoom metadata {exc}") from exc
-        if self.minzoom is None or self.maxzoom is None:
+        if minz is None or maxz is None:
+            # metadata without zooms: ask the tiles themselves
             lo, hi = self._conn().execute("SELECT MIN(zoom_level), MAX(zoom_level) FROM tiles").fetchone()
-            self.minzoom = self.minzoom if self.minzoom is not None else int(lo or 0)
-            self.maxzoom = self.maxzoom if self.maxzoom is not None else int(hi if hi is not None else 22)
+            minz = minz if minz is not None else int(lo or 0)
+            maxz = maxz if maxz is not None else int(hi if hi is not None else 22)
+        self.minzoom: int = minz
+        self.maxzoom: int = maxz
         try:
             self.json: dict[str, Any] = json.loads(md["json"]) if "json" in md else {}
         except ValueError:
