@@ -24,7 +24,13 @@ def flatten(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     counts = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=n)
     if counts.sum() == 0:
         return np.zeros((0, 2), np.float64), counts
-    pts = np.concatenate([np.asarray(a, dtype=np.float64).reshape(-1, 2) for a in arrays], axis=0)
+    try:
+        # Fast path: (n, 2) arrays concatenate directly (numpy converts the dtype on the way).
+        pts = np.concatenate(arrays, axis=0, dtype=np.float64)
+    except (ValueError, TypeError):
+        pts = np.concatenate([np.asarray(a, dtype=np.float64).reshape(-1, 2) for a in arrays], axis=0)
+    if pts.ndim != 2 or pts.shape[1] != 2:
+        pts = np.concatenate([np.asarray(a, dtype=np.float64).reshape(-1, 2) for a in arrays], axis=0)
     return pts, counts
 
 
