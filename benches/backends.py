@@ -129,6 +129,7 @@ class NativeMap:
         self._style_json = json.dumps(style)
         self._map: Any = None
         self._size: tuple[int, int, float] | None = None
+        self._view: View | None = None
 
     def _prepare(self, view: View) -> Any:
         size = (view.width, view.height, float(view.scale))
@@ -141,11 +142,14 @@ class NativeMap:
                 self._style_json, view.width, view.height, float(view.scale), view.lon, view.lat, zoom
             )
             self._size = size
+        elif self._view == view:
+            return self._map  # re-rendering the same view: touch nothing, as a warm re-render should
         else:
             self._map.setCenter(view.lon, view.lat)
             self._map.setZoom(zoom)
         self._map.setBearing(view.bearing % 360.0)
         self._map.setPitch(view.pitch)
+        self._view = view
         return self._map
 
     def render_png(self, view: View) -> bytes:
@@ -158,6 +162,7 @@ class NativeMap:
     def close(self) -> None:
         self._map = None
         self._size = None
+        self._view = None
 
 
 def open_map(backend: str, style: dict[str, Any], base_dir: Path) -> MapBackend:
