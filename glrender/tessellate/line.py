@@ -1,10 +1,11 @@
 """MapLibre-compatible line tessellation (LineBucket.addLine), vectorised over a batch of lines.
 
-Each vertex of a line becomes a small sequence of "events" (MapLibre's addCurrentVertex, which adds a
-left/right pair, or addHalfVertex for fake-round pie slices). We count the events per vertex, lay them
-out with np.repeat, fill in their attributes with masks, then build the triangle strip MapLibre builds
-from its (e1, e, e2) state machine with running maxima. The output arrays feed a port of MapLibre's
-line.vertex.glsl directly: see LineMesh.
+Each vertex of a line becomes a small sequence of output vertices (MapLibre's addCurrentVertex adds a
+left/right pair, addHalfVertex one fake-round pie slice). _line_joins decides the join of every vertex;
+here we count the output vertices per line vertex, give each line vertex a block of the output with a
+cumulative sum, and fill the blocks one join kind at a time over the matching vertex subset. The
+triangles come from MapLibre's (e1, e, e2) state machine, rebuilt with running maxima. The arrays feed
+a port of MapLibre's line.vertex.glsl directly: see LineMesh.
 """
 
 from __future__ import annotations
@@ -291,7 +292,10 @@ def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.n
     )
 
 
-def _restart_distances(pos, ext, rnd, up, direction, dist, line, pair_right):
+def _restart_distances(
+    pos: np.ndarray, ext: np.ndarray, rnd: np.ndarray, up: np.ndarray, direction: np.ndarray,
+    dist: np.ndarray, line: np.ndarray, pair_right: np.ndarray,
+) -> tuple[np.ndarray, ...]:
     """MapLibre re-adds a pair at distance 0 once a pair's distance passes 16384 (see distance.py)."""
     n = len(dist)
     if n == 0 or dist.max() <= MAX_LINE_DISTANCE / 2:

@@ -62,3 +62,12 @@ def test_long_lines_restart_distance_like_reference() -> None:
     lines = [np.round(rng.uniform(-4000, 4000, (40, 2))) for _ in range(5)]
     _check(lines, False, join="round", cap="round")
     _check(lines, True, join="miter")
+
+
+@pytest.mark.parametrize("join", ["miter", "bevel", "round"])
+def test_degenerate_turns_match_reference(join: str) -> None:
+    # 180 degree turns (zero join normal, infinite miter) and two-point rings, without warnings.
+    lines = [np.array([[0.0, 0], [100, 0], [0, 0]]), np.array([[0.0, 0], [300, 0], [300, 1], [0, 1]]),
+             np.array([[5.0, 5], [900, 5], [5, 5], [900, 5]])]
+    _check(lines, False, join=join, cap="round")
+    _check(lines[:2], True, join=join)
