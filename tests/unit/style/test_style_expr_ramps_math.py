@@ -171,3 +171,16 @@ def test_rgb_rgba_to_rgba() -> None:
         compile_expression(["rgb", 256, 0, 0], path="p")
     with pytest.raises(EvaluationError, match="'a' must be between 0 and 1"):
         ev(["rgba", 0, 0, 0, ["get", "a"]], {"a": 2})
+
+
+def test_colour_interpolation_matches_gl_js_reference_outputs() -> None:
+    # Outputs published with MapLibre's expression test-suite (premultiplied r, g, b, a).
+    e = ["interpolate", ["linear"], ["get", "x"], 1, "red", 11, ["get", "color"]]
+    for c in ("blue", "#0000ff00", "rgb(0% 0% 100% / 0)", "hsl(240 100% 50% / 0)"):
+        want = (0.6, 0, 0.4, 1) if c == "blue" else (0.36, 0, 0.24, 0.6)
+        got = ev(e, {"x": 5, "color": c}, expected="color")
+        assert tuple(round(v, 6) for v in got) == want
+    hcl = ["interpolate-hcl", ["linear"], ["get", "x"], 1, "red", 11, ["get", "color"]]
+    assert tuple(round(v, 6) for v in ev(hcl, {"x": 5, "color": "blue"})) == (1, 0, 0.425112, 1)
+    with pytest.raises(EvaluationError, match="Could not parse color from value 'oops blue'"):
+        ev(hcl, {"x": 11, "color": "oops blue"})
