@@ -1,0 +1,143 @@
+"""Server configuration: one TOML (or JSON) file naming the styles to serve.
+
+```toml
+[server]
+host = "127.0.0.1"
+port = 8080
+
+[[styles]]
+owner = "demo"
+id = "basic"
+path = "styles/basic.json"   # relative to this file
+```
+
+Without a file the built-in demo configuration serves glrender's packaged demo styles as
+``demo/basic`` and ``demo/basic-nolabels``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from glrender.errors import GlrenderError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+DEMO_OWNER = "demo"
+DEMO_STYLE_IDS = ("basic", "basic-nolabels")
+# Owner and style ids are URL path segments: keep them to characters that need no escaping.
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class ConfigError(GlrenderError):
+    """The configuration file is missing or invalid. A GlrenderError so the CLI exits 2 with one line."""
+
+
+@dataclass(frozen=True)
+class StyleEntry:
+    owner: str
+    id: str
+    path: Path
+
+    @property
+    def key(self) -> str:
+        return f"{self.owner}/{self.id}"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    styles: tuple[StyleEntry, ...]
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    source: str = "built-in demo"
+
+    def find(self, owner: str, style_id: str) -> StyleEntry | None:
+        for entry in self.styles:
+            if entry.owner == owner and entry.id == style_id:
+                return entry
+        return None
+
+
+def demo_data_dir() -> Path:
+    """Folder of the packaged demo data (styles/, *.mbtiles, glyphs/)."""
+    return Path(str(resources.files("glrender"))) / "data" / "demo"
+
+
+def demo_config() -> ServerConfig:
+    styles_dir = demo_data_dir() / "styles"
+    entries = tuple(StyleEntry(DEMO_OWNER, sid, styles_dir / f"{sid}.json") for sid in DEMO_STYLE_IDS)
+    return ServerConfig(styles=entries)
+
+
+def load_config(path: str | Path | None) -> ServerConfig:
+    """Read and check a configuration file; ``None`` gives the built-in demo configuration."""
+    if path is None:
+        return demo_config()
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file not found: {str(path)!r}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration {str(path)!r}: {exc.strerror}") from None
+    is_json = file.suffix.lower() == ".json"
+    try:
+        data = json.loads(text) if is_json else tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid {'JSON' if is_json else 'TOML'}: {exc}") from None
+    return parse_config(data, base_dir=file.resolve().parent, source=str(path))
+
+
+def parse_config(data: Any, *, base_dir: Path, source: str = "<config>") -> ServerConfig:
+    """Check a decoded configuration document; style paths resolve against ``base_dir``."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the configuration must be a table/object, got {type(data).__name__}")
+    unknown = set(data) - {"server", "styles"}
+    if unknown:
+        raise ConfigError(f"{source}: unknown top-level keys {sorted(unknown)!r}")
+    server = data.get("server", {})
+    if not isinstance(server, dict):
+        raise ConfigError(f"{source}: [server] must be a table, got {server!r}")
+    host = server.get("host", DEFAULT_HOST)
+    if not isinstance(host, str) or not host:
+        raise ConfigError(f"{source}: server.host must be a non-empty string, got {host!r}")
+    port = server.get("port", DEFAULT_PORT)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise ConfigError(f"{source}: server.port must be an integer 1-65535, got {port!r}")
+    raw_styles = data.get("styles")
+    if not isinstance(raw_styles, list) or not raw_styles:
+        raise ConfigError(f"{source}: needs at least one [[styles]] entry with owner, id and path")
+    entries: list[StyleEntry] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(raw_styles):
+        entry = _style_entry(raw, f"{source}: styles[{i}]", base_dir)
+        if entry.key in seen:
+            raise ConfigError(f"{source}: styles[{i}]: duplicate style {entry.key!r}")
+        seen.add(entry.key)
+        entries.append(entry)
+    return ServerConfig(styles=tuple(entries), host=host, port=port, source=source)
+
+
+def _style_entry(raw: Any, where: str, base_dir: Path) -> StyleEntry:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} must be a table with owner, id and path, got {raw!r}")
+    unknown = set(raw) - {"owner", "id", "path"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown keys {sorted(unknown)!r}")
+    for key in ("owner", "id"):
+        value = raw.get(key)
+        if not isinstance(value, str) or not _NAME.match(value):
+            raise ConfigError(f"{where}.{key} must be letters, digits, '_', '-' or '.', got {value!r}")
+    path = raw.get("path")
+    if not isinstance(path, str) or not path:
+        raise ConfigError(f"{where}.path must be a file path, got {path!r}")
+    resolved = (base_dir / path).resolve()
+    if not resolved.is_file():
+        raise ConfigError(f"{where}.path: style file not found: {str(resolved)!r}")
+    return StyleEntry(owner=raw["owner"], id=raw["id"], path=resolved)

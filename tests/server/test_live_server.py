@@ -1,0 +1,80 @@
+"""`glrender serve` as a real uvicorn process on 127.0.0.1: health, one PNG, clean shutdown."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 60.0
+REQUEST_TIMEOUT_S = 120.0
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str, timeout: float) -> tuple[int, bytes, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status, resp.read(), resp.headers.get("content-type", "")
+    except urllib.error.HTTPError as err:
+        return err.code, err.read(), err.headers.get("content-type", "")
+
+
+def test_serve_real_process(real_api: Any, tmp_path: Path) -> None:
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    log = (tmp_path / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "glrender", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited with {proc.returncode}: {(tmp_path / 'server.log').read_text()}")
+            try:
+                status, body, _ = _get(f"{base}/health", timeout=2)
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server did not answer /health within {START_TIMEOUT_S} s")
+            time.sleep(0.1)
+        assert json.loads(body)["status"] == "ok"
+
+        status, body, ctype = _get(f"{base}/styles/v1/demo/basic/static/24.944,60.1715,14/200x150.png",
+                                   timeout=REQUEST_TIMEOUT_S)
+        if status == 503:
+            pytest.skip(f"no usable OpenGL here: {body.decode(errors='replace')}")
+        assert status == 200, body[:300]
+        assert ctype == "image/png" and body[:8] == b"\x89PNG\r\n\x1a\n"
+
+        status, body, ctype = _get(f"{base}/styles/v1/demo/basic/static/0,0,30/200x150", timeout=10)
+        assert (status, json.loads(body)) == (422, {"message": "Zoom level must be between 0-20."})
+    finally:
+        proc.send_signal(signal.SIGINT)  # uvicorn shuts down gracefully on SIGINT
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        log.close()
+    assert proc.returncode == 0, (tmp_path / "server.log").read_text()
