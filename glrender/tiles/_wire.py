@@ -74,7 +74,7 @@ class Reader:
 
 def scan_messages(
     buf: np.ndarray, starts: np.ndarray, stops: np.ndarray, varint_fields: tuple[int, ...],
-    bytes_fields: tuple[int, ...], what: str,
+    bytes_fields: tuple[int, ...], what: str, max_fields: int = 256,
 ) -> tuple[dict[int, tuple[np.ndarray, np.ndarray]], dict[int, tuple[np.ndarray, np.ndarray]], np.ndarray]:
     """Read fields of many messages ``buf[starts[i]:stops[i]]`` at once.
 
@@ -92,7 +92,12 @@ def scan_messages(
     wanted = varint_fields + bytes_fields
     pos = starts.astype(np.int64)
     live = np.flatnonzero(pos < stops)
+    steps = 0
     while live.size:
+        steps += 1
+        if steps > max_fields:
+            # MVT messages have a handful of fields; thousands mean garbage, and each step costs numpy calls
+            raise TileError(f"a message in {what} has more than {max_fields} fields")
         p = pos[live]
         lim = stops[live]
         key, p = rd.read(p, lim)

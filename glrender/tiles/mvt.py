@@ -36,6 +36,7 @@ __all__ = ["decode_tile", "decode_varints", "classify_rings", "ring_areas"]
 _MOVE_TO, _LINE_TO, _CLOSE_PATH = 1, 2, 7
 # below this many features still walking, finishing in plain Python is cheaper than more numpy steps
 _PY_WALK_BELOW = 8
+_MAX_NUMPY_STEPS = 64
 
 
 def _build_tile_class() -> Any:
@@ -331,7 +332,10 @@ def _walk(ints: np.ndarray, istart: list[int]) -> tuple[np.ndarray, ...]:
     pos, stop = ist[:-1].copy(), ist[1:]
     live = np.flatnonzero(pos < stop)
     chunks: list[tuple[np.ndarray, ...]] = []
-    while live.size >= _PY_WALK_BELOW:
+    steps = 0
+    # numpy steps pay off while many features are still walking; a few long ones finish in Python
+    while live.size >= _PY_WALK_BELOW and steps < _MAX_NUMPY_STEPS:
+        steps += 1
         p = pos[live]
         c = ints[p].astype(np.int64)
         cid, cnt = c & 7, c >> 3

@@ -223,3 +223,24 @@ def test_extent_1024_fixture():
     assert {layer.extent for layer in layers.values()} == {4096}
     # the fixture differs only in name upstream; make sure it decodes the same
     assert layers.keys() == decode_tile((ASSETS / "14-8802-5374.mvt").read_bytes()).keys()
+
+
+def test_long_command_streams_finish_in_python():
+    # 10 features of 150 commands: more numpy steps than the cap, so the Python walk finishes them
+    pts = [(i, i % 7) for i in range(150)]
+    lines = [[p, (p[0] + 1, p[1])] for p in pts]
+    starts = range(0, 150, 15)
+    layer = one([{"type": LINESTRING, "parts": lines[j:j + 75]} for j in starts])
+    assert [len(f.geometry) for f in layer.features] == [min(75, 150 - j) for j in starts]
+    np.testing.assert_array_equal(layer.features[0].geometry[3], [[3, 3], [4, 3]])
+    np.testing.assert_array_equal(layer.features[1].geometry[70], [[85, 1], [86, 1]])
+
+
+def test_message_with_too_many_fields_is_rejected():
+    junk = (key(9, 0) + varint(1)) * 300  # unknown field 9, repeated
+    feature = ld(2, junk + key(3, 0) + varint(1) + ld(4, bytes([cmd(1, 1), 2, 2])))
+    with pytest.raises(TileError, match="more than 256 fields"):
+        decode_tile(encode_tile([ld(1, b"l") + feature]))
+    ok = ld(2, (key(9, 0) + varint(1)) * 20 + key(3, 0) + varint(1) + ld(4, bytes([cmd(1, 1), 2, 2])))
+    (f,) = decode_tile(encode_tile([ld(1, b"l") + ok]))["l"].features
+    np.testing.assert_array_equal(f.geometry[0], [[1, 1]])
