@@ -61,9 +61,11 @@ def plan_vertices(
     miter_limit: float,
     round_limit: float,
     sharp_corner_offset: float,
+    grid: float = 1.0,
 ) -> VertexPlan:
     """Decide the join/cap of every vertex. ``pts`` holds valid deduplicated lines back to back;
-    closed lines end with their first point repeated, as MapLibre's polygon rings do."""
+    closed lines end with their first point repeated, as MapLibre's polygon rings do. ``grid``: size
+    of MapLibre's integer coordinate step (its tiles are 8192 units) in our units, for rounding."""
     k = len(pts)
     line_start = np.cumsum(counts) - counts
     line_end = line_start + counts - 1
@@ -138,7 +140,7 @@ def plan_vertices(
     post = sharp & ~last & (seg_len > 2 * sco)
     pi = np.flatnonzero(post)
     post_pos = pts.copy()
-    post_pos[pi] += js_round(seg[pi] * (sco / seg_len[pi])[:, None])
+    post_pos[pi] += js_round(seg[pi] * (sco / seg_len[pi])[:, None] / grid) * grid
     in_len = np.empty(k)
     in_len[1:] = seg_len[:-1]
     in_len[first] = 0.0
@@ -148,7 +150,7 @@ def plan_vertices(
     qi = np.flatnonzero(pre)
     seg_start = post_pos[qi - 1]
     pre_pos = pts.copy()
-    pre_pos[qi] -= js_round((pts[qi] - seg_start) * (sco / in_len[qi])[:, None])
+    pre_pos[qi] -= js_round((pts[qi] - seg_start) * (sco / in_len[qi])[:, None] / grid) * grid
 
     # Distance increments in MapLibre's order: start -> pre point -> vertex -> post point. A closed
     # ring's first vertex already counts the closing segment, as MapLibre's updateDistance does.

@@ -12,8 +12,10 @@ from ._batch import as_flags, close_rings, flatten, js_round, starts_of
 from .distance import restart_runs
 from .polygon import EARCUT_MAX_RINGS, limit_rings, tessellate_polygons
 
-# MapLibre packs edge distance into an int16 and restarts it before it would pass this value.
+# MapLibre packs edge distance into an int16 and restarts it before it would pass this value, in
+# its own tile units (every tile scaled to 8192 on load).
 MAX_EDGE_DISTANCE = 32768.0
+MAPLIBRE_EXTENT = 8192
 NORMAL_FACTOR = 2.0**13
 
 
@@ -35,15 +37,15 @@ class ExtrusionMesh:
         return len(self.pos)
 
 
-def pack_normal_ed(mesh: ExtrusionMesh) -> np.ndarray:
+def pack_normal_ed(mesh: ExtrusionMesh, extent: int = 4096) -> np.ndarray:
     """MapLibre's a_normal_ed attribute exactly (int16 values as float32), for a verbatim shader port:
-    (floor(nx * 8192) * 2 + top, ny * 16384, nz * 16384, round(edge distance))."""
+    (floor(nx * 8192) * 2 + top, ny * 16384, nz * 16384, round(edge distance in 8192-unit tiles))."""
     n = mesh.normal.astype(np.float64)
     out = np.stack([
         np.floor(n[:, 0] * NORMAL_FACTOR) * 2 + mesh.top,
         np.trunc(n[:, 1] * NORMAL_FACTOR * 2),
         np.trunc(n[:, 2] * NORMAL_FACTOR * 2),
-        js_round(mesh.edge_distance.astype(np.float64)),
+        js_round(mesh.edge_distance.astype(np.float64) * (MAPLIBRE_EXTENT / extent)),
     ], axis=1)
     return (((out + 32768) % 65536) - 32768).astype(np.float32)  # int16 wrap-around, as MapLibre stores
 
@@ -84,7 +86,7 @@ def _walls(pts: np.ndarray, counts: np.ndarray, ring_poly: np.ndarray, extent: i
     ring_base = np.maximum.accumulate(np.where(new_ring, np.arange(len(ring)), 0))
     start = cum - length - (cum - length)[ring_base]
     end = start + length
-    base = restart_runs(start, end, ring, MAX_EDGE_DISTANCE)
+    base = restart_runs(start, end, ring, MAX_EDGE_DISTANCE * extent / MAPLIBRE_EXTENT)
     e0, e1 = start - base, end - base
 
     m = len(keep)

@@ -37,6 +37,8 @@ EXTRUDE_SCALE = 63.0
 LINE_DISTANCE_SCALE = 0.5
 # MapLibre restarts linesofar at 0 once it passes half of what its 15-bit field holds.
 MAX_LINE_DISTANCE = 2.0**14 / LINE_DISTANCE_SCALE
+# MapLibre scales every tile to 8192 integer units on load; its distances and roundings live there.
+MAPLIBRE_EXTENT = 8192
 
 
 @dataclass
@@ -52,7 +54,7 @@ class LineMesh:
     extrude: np.ndarray  # (N, 2) float32 extrusion in half line widths (MapLibre's a_extrude / 63)
     normal: np.ndarray  # (N, 2) float32 (round in {0, 1}, up in {-1, +1}) = MapLibre's v_normal
     direction: np.ndarray  # (N,) float32 in {-1, 0, 1}: MapLibre's a_direction
-    linesofar: np.ndarray  # (N,) float32 distance along the line in tile units (MapLibre's v_linesofar)
+    linesofar: np.ndarray  # (N,) float32 along the line, our tile units (v_linesofar*extent/8192)
     line_index: np.ndarray  # (N,) int32 index of the input line
     indices: np.ndarray  # (M, 3) uint32 triangles
     line_lengths: np.ndarray  # (L,) float32 length of every input line (0 for dropped lines)
@@ -127,9 +129,10 @@ def tessellate_lines(
     ``lines``: (n, 2) arrays in tile coordinates. ``closed`` (per line or for all): polygon rings drawn
     by a line layer; the first point is appended if the ring is open, and the ring's ends are joined.
     ``join`` may be given per line (line-join is data-driven). ``overscaling`` scales MapLibre's
-    sharp-corner offset (15 px). ``reset_distance`` restarts linesofar at 0 every 16384 tile units as
-    MapLibre does for plain sources; pass False for line-gradient (lineMetrics) lines. ``quantize``
-    rounds extrude to 1/63 and linesofar to 2 tile units, exactly what MapLibre's packed attributes hold.
+    sharp-corner offset (15 px). ``reset_distance`` restarts linesofar at 0 past 2 tile widths
+    (16384 of MapLibre's 8192-unit tile) as MapLibre does for plain sources; pass False for
+    line-gradient (lineMetrics) lines. ``quantize`` rounds extrude to 1/63 and linesofar to 2 MapLibre
+    units (extent / 4096 of ours), exactly what MapLibre's packed attributes hold.
     """
     n_lines = len(lines)
     closed_f = as_flags(closed, n_lines, "closed")
@@ -154,9 +157,10 @@ def tessellate_lines(
     counts = counts[valid]
 
     sco = SHARP_CORNER_OFFSET * extent / (512 * overscaling) if overscaling <= 16 else 0.0
+    unit = extent / MAPLIBRE_EXTENT
     plan = plan_vertices(pts, counts, closed_f[valid], join_code[valid], cap_code,
-                         miter_limit, round_limit, sco)
-    return _emit(plan, counts, line_ids, lengths, reset_distance, quantize)
+                         miter_limit, round_limit, sco, unit)
+    return _emit(plan, counts, line_ids, lengths, reset_distance, quantize, unit)
 
 
 class _Out:
@@ -200,7 +204,7 @@ class _Out:
 
 
 def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.ndarray,
-          reset_distance: bool, quantize: bool) -> LineMesh:
+          reset_distance: bool, quantize: bool, unit: float) -> LineMesh:
     n_pre, n_a, n_half, n_b, n_post = _event_layout(p)
     nv = 2 * (n_pre + n_a + n_b + n_post) + n_half
     out = _Out(p, nv, np.repeat(line_ids, counts))
@@ -276,12 +280,13 @@ def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.n
     pos, rnd, up, direction, dist, line = out.pos, out.round, out.up, out.dir, out.dist, out.line
     if reset_distance:
         pos, ext, rnd, up, direction, dist, line = _restart_distances(
-            pos, ext, rnd, up, direction, dist, line, up & ~out.half)
+            pos, ext, rnd, up, direction, dist, line, up & ~out.half, MAX_LINE_DISTANCE / 2 * unit)
     indices = _strip_triangles(up, line)
     if quantize:
         # Done in float64 so halves round as MapLibre's Math.round does on doubles.
         ext = (js_round(ext.astype(np.float64) * EXTRUDE_SCALE) / EXTRUDE_SCALE).astype(np.float32)
-        dist = np.floor(dist * LINE_DISTANCE_SCALE) / LINE_DISTANCE_SCALE
+        step = unit / LINE_DISTANCE_SCALE
+        dist = np.floor(dist / step) * step
 
     normal = np.empty((len(up), 2), np.float32)
     normal[:, 0] = rnd
@@ -294,13 +299,13 @@ def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.n
 
 def _restart_distances(
     pos: np.ndarray, ext: np.ndarray, rnd: np.ndarray, up: np.ndarray, direction: np.ndarray,
-    dist: np.ndarray, line: np.ndarray, pair_right: np.ndarray,
+    dist: np.ndarray, line: np.ndarray, pair_right: np.ndarray, threshold: float,
 ) -> tuple[np.ndarray, ...]:
     """MapLibre re-adds a pair at distance 0 once a pair's distance passes 16384 (see distance.py)."""
     n = len(dist)
-    if n == 0 or dist.max() <= MAX_LINE_DISTANCE / 2:
+    if n == 0 or dist.max() <= threshold:
         return pos, ext, rnd, up, direction, dist, line
-    dist, reset = apply_distance_resets(dist, pair_right, line, MAX_LINE_DISTANCE / 2)
+    dist, reset = apply_distance_resets(dist, pair_right, line, threshold)
     r = np.flatnonzero(reset)
     if len(r) == 0:
         return pos, ext, rnd, up, direction, dist, line

@@ -23,7 +23,7 @@ def _unit(x: float, y: float) -> tuple[float, float]:
 
 
 def reference_line(pts, *, closed=False, join="miter", cap="butt", miter_limit=2.0, round_limit=1.05,
-                   sco=120.0, reset=True):
+                   sco=120.0, reset=True, grid=0.5):
     """Return (rows, triangles); a row is (x, y, ex, ey, round, up, dir, dist)."""
     v = [tuple(map(float, p)) for p in pts]
     if closed and v and v[0] != v[-1]:
@@ -56,7 +56,7 @@ def reference_line(pts, *, closed=False, join="miter", cap="butt", miter_limit=2
         nx, ny = nrm
         half(p, nx + ny * el, ny - nx * el, rnd, False, el)
         half(p, -nx + ny * er, -ny - nx * er, rnd, True, -er)
-        if reset and st["dist"] > 16384:
+        if reset and st["dist"] > 16384 * grid:
             st["dist"] = 0.0
             pair(p, nrm, el, er, rnd)
 
@@ -94,7 +94,8 @@ def reference_line(pts, *, closed=False, join="miter", cap="butt", miter_limit=2
             L = math.dist(cur, prev)
             if L > 2 * sco:
                 f = sco / L
-                np_ = (cur[0] - _jround((cur[0] - prev[0]) * f), cur[1] - _jround((cur[1] - prev[1]) * f))
+                np_ = (cur[0] - _jround((cur[0] - prev[0]) * f / grid) * grid,
+                       cur[1] - _jround((cur[1] - prev[1]) * f / grid) * grid)
                 upd(prev, np_)
                 pair(np_, prev_n, 0, 0)
                 prev = np_
@@ -163,7 +164,8 @@ def reference_line(pts, *, closed=False, join="miter", cap="butt", miter_limit=2
             L = math.dist(cur, nxt)
             if L > 2 * sco:
                 f = sco / L
-                nc = (cur[0] + _jround((nxt[0] - cur[0]) * f), cur[1] + _jround((nxt[1] - cur[1]) * f))
+                nc = (cur[0] + _jround((nxt[0] - cur[0]) * f / grid) * grid,
+                      cur[1] + _jround((nxt[1] - cur[1]) * f / grid) * grid)
                 upd(cur, nc)
                 pair(nc, next_n, 0, 0)
                 cur = nc

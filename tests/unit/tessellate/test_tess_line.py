@@ -144,6 +144,11 @@ def test_sharp_corner_extra_vertices() -> None:
 
 
 def test_distance_restart() -> None:
+    # MapLibre restarts past 16384 of its 8192-unit tile, i.e. 8192 of ours at extent 4096.
+    m = tessellate_lines([_a([0, 0], [8192, 0])])
+    assert len(m) == 4
+    m = tessellate_lines([_a([0, 0], [8193, 0])])
+    assert len(m) == 6
     m = tessellate_lines([_a([0, 0], [20000, 0])])
     np.testing.assert_array_equal(m.linesofar, [0, 0, 20000, 20000, 0, 0])
     np.testing.assert_array_equal(m.pos[4:], m.pos[2:4])
@@ -155,7 +160,10 @@ def test_distance_restart() -> None:
 def test_quantize_matches_packing() -> None:
     m = tessellate_lines([_a([0, 0], [101, 0], [201, 37])], quantize=True)
     np.testing.assert_allclose(m.extrude * 63, np.round(m.extrude * 63), atol=1e-4)
-    assert set(np.unique(m.linesofar) % 2) == {0}
+    # linesofar keeps 2 units of MapLibre's 8192-unit tile: 1 unit at extent 4096.
+    np.testing.assert_array_equal(m.linesofar, [0, 0, 101, 101, 207, 207])
+    m = tessellate_lines([_a([0, 0], [101, 0], [201, 37])], quantize=True, extent=8192)
+    np.testing.assert_array_equal(m.linesofar, [0, 0, 100, 100, 206, 206])
 
 
 def test_batch_line_index_and_dropped_lines() -> None:

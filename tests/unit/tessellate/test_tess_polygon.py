@@ -112,10 +112,15 @@ def test_extrusion_hole_and_lines() -> None:
 
 
 def test_extrusion_edge_distance_restart() -> None:
-    ring = np.array([[0, 0], [20000, 0], [20000, 20000], [0, 20000]], dtype=np.float64)
-    m = tessellate_extrusions([[ring]], extent=40000)
-    ed = m.edge_distance[:16:2]
-    np.testing.assert_array_equal(ed, [0, 20000, 0, 20000, 0, 20000, 0, 20000])
+    # MapLibre works in 8192-unit tiles and restarts before an edge would end past 32768 there.
+    # Skewed so no edge lies along the tile border; edges are 10000 long at extent 8192.
+    ring = np.array([[0, 0], [10000, 0.01], [10000.01, 10000], [0.01, 10000.01]], dtype=np.float64)
+    m = tessellate_extrusions([[ring]], extent=8192)
+    np.testing.assert_allclose(m.edge_distance[:16:4], [0, 10000, 20000, 0], atol=0.1)
+    # At extent 4096 the same restart happens at 16384 of our units, and packing doubles distances.
+    m = tessellate_extrusions([[ring / 2]], extent=4096)
+    np.testing.assert_allclose(m.edge_distance[:16:4], [0, 5000, 10000, 0], atol=0.1)
+    np.testing.assert_allclose(pack_normal_ed(m, 4096)[2:16:4, 3], [10000, 20000, 30000, 10000])
 
 
 def test_points() -> None:
