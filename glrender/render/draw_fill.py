@@ -18,9 +18,9 @@ def draw_fill(fc: FrameContext, work: LayerWork) -> None:
     antialias = bool(paint(fc, layer, "fill-antialias", True))
     mode = modes.DEPTH_BEHIND_3D if fc.behind_3d else modes.PREMULTIPLIED
     outline_prop = layer.paint.get("fill-outline-color")
-    # An unset outline colour means "same as the fill" (the parser leaves the default None/transparent).
+    # An unset outline colour (the spec has no default) means "the fill colour".
     outline_props = OUTLINE_PROPS
-    if outline_prop is None or getattr(outline_prop, "is_default", False) or _is_unset(layer):
+    if outline_prop is None or (outline_prop.is_constant and outline_prop.constant_value is None):
         outline_props = {"outline_color": ("fill-color", "vec4"), "opacity": ("fill-opacity", "float")}
     for tile, bucket in work.items:
         if not fc.tile_visible(tile):
@@ -37,9 +37,3 @@ def draw_fill(fc: FrameContext, work: LayerWork) -> None:
                         primitive=moderngl.LINES)
             fc.ctx.line_width = 1.0
 
-
-def _is_unset(layer: object) -> bool:
-    raw = getattr(layer, "raw", None)
-    if isinstance(raw, dict):
-        return "fill-outline-color" not in (raw.get("paint") or {})
-    return False
