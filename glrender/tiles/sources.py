@@ -27,6 +27,8 @@ log = logging.getLogger("glrender.tiles")
 
 TILED_KINDS = ("vector", "raster", "raster-dem")
 _WEB_MERCATOR_HALF = 20037508.342789244
+_FORMAT_ALIASES = {"jpeg": "jpg", "mvt": "pbf", "application/x-protobuf": "pbf", "image/png": "png",
+                   "image/jpeg": "jpg", "image/webp": "webp"}
 
 
 @runtime_checkable
@@ -81,7 +83,8 @@ class MBTilesSource:
             raise SourceError(f"{path!r} is not a readable MBTiles file: {exc}") from exc
         self.metadata: dict[str, str] = {str(k): str(v) for k, v in rows if k is not None and v is not None}
         md = self.metadata
-        self.format: str | None = md.get("format") or ("pbf" if kind == "vector" else None)
+        fmt = md.get("format", "").strip().lower()
+        self.format: str | None = _FORMAT_ALIASES.get(fmt, fmt) or ("pbf" if kind == "vector" else None)
         self.attribution: str | None = md.get("attribution")
         self.bounds = _parse_bounds(md.get("bounds") or None, f"MBTiles {path!r} metadata")
         try:
