@@ -78,3 +78,22 @@ def test_serve_real_process(real_api: Any, tmp_path: Path) -> None:
             proc.wait(timeout=5)
         log.close()
     assert proc.returncode == 0, (tmp_path / "server.log").read_text()
+
+
+def test_cli_render_real_process(real_api: Any, tmp_path: Path) -> None:
+    """`glrender render` end to end in a child process (needs EGL; skipped with the reason without it)."""
+    style = REPO / "glrender" / "data" / "demo" / "styles" / "basic.json"
+    out = tmp_path / "helsinki.png"
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run(
+        [sys.executable, "-m", "glrender", "render", str(style), "-o", str(out), "--center", "24.944,60.1715",
+         "--zoom", "14", "--size", "160x120", "--scale", "2"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=REQUEST_TIMEOUT_S,
+    )
+    if proc.returncode == 2 and "EGL" in proc.stderr:
+        pytest.skip(f"no usable OpenGL here: {proc.stderr.strip()}")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "" and proc.stdout == ""
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(data[16:20], "big") == 320 and int.from_bytes(data[20:24], "big") == 240
