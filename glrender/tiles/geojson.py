@@ -41,6 +41,7 @@ class _Item:
     properties: dict[str, Any]
     id: int | str | None
     size: float = 0.0  # total projected length, for line metrics
+    outer: list[bool] | None = None  # polygons: which rings are exteriors (first ring of each polygon)
 
 
 def _positions(value: Any, where: str) -> np.ndarray:
@@ -193,9 +194,11 @@ class GeoJSONSource:
             lines = [_positions(coords, where)] if coords else []
         elif kind in ("MultiLineString", "Polygon"):
             lines = [_positions(c, f"{where}[{i}]") for i, c in enumerate(coords) if c]
+            outer = [i == 0 for i, c in enumerate(coords) if c]
         else:
             lines = [_positions(r, f"{where}[{i}][{j}]") for i, poly in enumerate(coords)
                      if isinstance(poly, list) for j, r in enumerate(poly) if r]
+            outer = [j == 0 for poly in coords if isinstance(poly, list) for j, r in enumerate(poly) if r]
         if not lines:
             return
         for ll in lines:
@@ -208,7 +211,7 @@ class GeoJSONSource:
         elif gt == POLYGON:
             # GeoJSON rings repeat their first position; our rings are open
             rings = [p[:-1] if len(p) > 1 and (p[0] == p[-1]).all() else p for p in parts]
-            self._items.append(_Item(POLYGON, rings, props, fid))
+            self._items.append(_Item(POLYGON, rings, props, fid, outer=outer))
         elif self.line_metrics:
             # geojson-vt explodes multi-lines so each line carries its own clip start/end
             for p in parts:
@@ -276,13 +279,22 @@ class GeoJSONSource:
             return [Feature(POINT, [self._transform(pts, z2, tx, ty)], it.properties, it.id)]
         if it.geom_type == POLYGON:
             clipped = parts if inside else [clip_ring(p, x0, y0, x1, y1) for p in parts]
-            rings = [self._transform(r, z2, tx, ty) for r in clipped if r is not None]
-            rings = [r for r in rings if len(r) >= 3]
-            if not rings:
+            assert it.outer is not None
+            kept = [(self._transform(r, z2, tx, ty), o) for r, o in zip(clipped, it.outer, strict=True)
+                    if r is not None and len(r) >= 3]
+            if not kept:
                 return []
+            rings = [r for r, _ in kept]
             lens = np.array([len(r) for r in rings])
             ends = np.cumsum(lens)
             areas = ring_areas(np.concatenate(rings), ends - lens, ends).tolist()
+            # geojson-vt rewinds exteriors clockwise on screen (positive area here) and holes the other
+            # way, so MapLibre's ring classification recovers the GeoJSON structure whatever the input
+            # winding. Reversing like a closed ring keeps the first vertex first.
+            for i, (_, is_outer) in enumerate(kept):
+                if areas[i] != 0 and (areas[i] > 0) != is_outer:
+                    rings[i] = np.roll(rings[i][::-1], 1, axis=0)
+                    areas[i] = -areas[i]
             polys = classify_rings(rings, areas)
             return [Feature(POLYGON, polys, it.properties, it.id)] if polys else []
         lines = parts if inside else [q for p in parts for q in clip_line(p, x0, y0, x1, y1)]

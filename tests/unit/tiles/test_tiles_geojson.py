@@ -220,3 +220,21 @@ def test_tilecover_helpers():
     assert quadkey_to_tile("121") == (3, 5, 2)
     assert lonlat_to_tile(-180, 89.9, 4) == (0, 0) and lonlat_to_tile(180, -89.9, 4) == (15, 15)
     assert tile_fraction_to_lonlat(8, 8, 4) == pytest.approx((0.0, 0.0))
+
+
+def test_polygon_rings_rewound_like_geojson_vt():
+    # exterior wound clockwise in lon/lat and the hole the same way: the GeoJSON structure still wins
+    poly = {"type": "Polygon", "coordinates": [
+        [[-10, -10], [-10, 10], [10, 10], [10, -10], [-10, -10]],
+        [[-5, -5], [-5, 5], [5, 5], [5, -5], [-5, -5]],
+    ]}
+    tri = [[[20, 20], [30, 20], [30, 30], [20, 20]]]
+    multi = {"type": "MultiPolygon", "coordinates": [poly["coordinates"], tri]}
+    (f,) = feats(GeoJSONSource(fc(poly)), 0, 0, 0)
+    assert len(f.geometry) == 1 and len(f.geometry[0]) == 2
+    ext, hole = f.geometry[0]
+    x, y = ext[:, 0], ext[:, 1]
+    assert np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y) > 0  # clockwise on screen (y down)
+    np.testing.assert_array_equal(ext[0], [3868, 4325])  # reversed as a closed ring: first vertex kept
+    (m,) = feats(GeoJSONSource(fc(multi)), 0, 0, 0)
+    assert [len(p) for p in m.geometry] == [2, 1]
