@@ -27,7 +27,9 @@ class RenderedImage(Protocol):
 
 
 class RendererLike(Protocol):
-    def render(self, **kwargs: Any) -> RenderedImage: ...
+    # A read-only callable member, so glrender.api.Renderer's explicit keyword signature matches.
+    @property
+    def render(self) -> Callable[..., RenderedImage]: ...
 
     def close(self) -> None: ...
 
