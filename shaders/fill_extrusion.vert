@@ -24,9 +24,7 @@ void main() {
     float colorvalue = color.r * 0.2126 + color.g * 0.7152 + color.b * 0.0722;
     v_shade = vec4(0.0, 0.0, 0.0, 1.0);
     color += vec4(0.03, 0.03, 0.03, 1.0);  // slight ambient light: no face is fully black
-    // MapLibre packs normals doubled, so its dot product is twice the geometric one; keep that.
-    vec3 n = a_normal * 2.0;
-    float directional = clamp(dot(n, u_lightpos), 0.0, 1.0);
+    float directional = clamp(dot(a_normal, u_lightpos), 0.0, 1.0);
     directional = mix((1.0 - u_lightintensity), max((1.0 - colorvalue + u_lightintensity), 1.0), directional);
     if (a_normal.y != 0.0) {
         directional *= (1.0 - u_vertical_gradient) + (u_vertical_gradient *

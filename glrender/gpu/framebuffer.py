@@ -18,10 +18,10 @@ class FrameTarget:
         self.fbo = ctx.framebuffer(color_attachments=[self.color], depth_attachment=self.depth)
 
     def use(self, width: int, height: int) -> None:
-        self.fbo.use()
-        self.ctx.viewport = (0, 0, width, height)
+        self.fbo.viewport = (0, 0, width, height)
         self.fbo.depth_mask = True
         self.fbo.color_mask = (True, True, True, True)
+        self.fbo.use()
         self.ctx.scissor = None
         self.fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0, viewport=(0, 0, width, height))
 

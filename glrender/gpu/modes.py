@@ -35,5 +35,8 @@ def apply(ctx: moderngl.Context, fbo: moderngl.Framebuffer, mode: DrawMode) -> N
         ctx.blend_equation = moderngl.FUNC_ADD
     if mode.depth_test:
         ctx.depth_func = mode.depth_func
-    fbo.depth_mask = mode.depth_write
-    fbo.color_mask = (mode.color_write,) * 4
+    # moderngl applies a framebuffer's masks when it is bound, so bind again after changing them.
+    if fbo.depth_mask != mode.depth_write or fbo.color_mask != (mode.color_write,) * 4:
+        fbo.depth_mask = mode.depth_write
+        fbo.color_mask = (mode.color_write,) * 4
+        fbo.use()

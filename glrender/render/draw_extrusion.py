@@ -33,4 +33,4 @@ def draw_extrusion(fc: FrameContext, work: LayerWork) -> None:
             u = {"u_matrix": gl_matrix(m), "u_opacity": opacity, "u_vertical_gradient": vgrad}
             u.update(light)
             draw_bucket(fc, "fill_extrusion", bucket, layer, EXTRUSION_PROPS, u, mode)
-    fc.behind_3d = True
+    fc.behind_3d = False  # MapLibre Native draws later 2D layers over buildings
