@@ -131,9 +131,7 @@ def _spawn(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def measure(scn: dict[str, Any], renderer: str, runs: int, cold_runs: int) -> dict[str, Any]:
-    view = {
-        k: scn[k] for k in ("lon", "lat", "zoom", "bearing", "pitch", "width", "height", "ratio") if k in scn
-    }
+    view = {k: scn[k] for k in ("lon", "lat", "zoom", "bearing", "pitch", "width", "height", "ratio") if k in scn}
     base = {"renderer": renderer, "style": scn["style"], "view": view}
     warm = _spawn({**base, "mode": "warm", "runs": runs})
     out: dict[str, Any] = {"warm": None, "cold": None, "first": warm.get("first"), "error": warm.get("error")}
@@ -192,8 +190,7 @@ def table(rows: list[dict[str, Any]]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body, strict=False)]
     lines = [
         "  ".join(
-            str(c).ljust(w) if i < 2 else str(c).rjust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            str(c).ljust(w) if i < 2 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
         )
         for row in [head, *body]
     ]
@@ -212,9 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--filter", dest="substr", help="only scenarios whose id contains this")
     ap.add_argument("--quick", action="store_true", help="2 warm runs, 1 cold run, no 8192px scenario")
     ap.add_argument("--json", type=Path, dest="json_out", help="write all timings as JSON")
-    ap.add_argument(
-        "--renderers", default=",".join(RENDERERS), help="comma-separated subset of glrender,pymgl"
-    )
+    ap.add_argument("--renderers", default=",".join(RENDERERS), help="comma-separated subset of glrender,pymgl")
     ap.add_argument("--shared", type=Path, default=None, help="shared data folder (default ../shared)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)

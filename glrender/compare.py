@@ -97,9 +97,7 @@ def _colour_delta(p1: np.ndarray, p2: np.ndarray, bg: np.ndarray | None) -> np.n
     return 0.5053 * y * y + 0.299 * i * i + 0.1957 * q * q
 
 
-def _drop_small_opaque(
-    flat_a: np.ndarray, flat_b: np.ndarray, changed: np.ndarray, max_delta: float
-) -> np.ndarray:
+def _drop_small_opaque(flat_a: np.ndarray, flat_b: np.ndarray, changed: np.ndarray, max_delta: float) -> np.ndarray:
     """Drop opaque pixel pairs whose channel differences are provably too small to mismatch.
 
     For opaque pairs with |dr|, |dg|, |db| <= m the YIQ delta is at most ``_OPAQUE_BOUND * m**2``;
@@ -230,9 +228,7 @@ def count_mismatch(
     return count, out
 
 
-def _count(
-    actual: np.ndarray, expected: np.ndarray, threshold: float, diff: bool
-) -> tuple[int, np.ndarray | None]:
+def _count(actual: np.ndarray, expected: np.ndarray, threshold: float, diff: bool) -> tuple[int, np.ndarray | None]:
     a = _as_rgba(actual, "actual")
     b = _as_rgba(expected, "expected")
     if a.shape != b.shape:
@@ -278,9 +274,7 @@ def _count(
     return int(np.count_nonzero(~aa)), out
 
 
-def mismatch_fraction(
-    actual: np.ndarray, expected: np.ndarray, threshold: float = DEFAULT_THRESHOLD
-) -> float:
+def mismatch_fraction(actual: np.ndarray, expected: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> float:
     """Mismatching pixels / all pixels, the figure the MapLibre harness compares with ``allowed``."""
     count, _ = _count(actual, expected, threshold, False)
     h, w = np.asarray(actual).shape[:2]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 BENCHES = Path(__file__).resolve().parents[2] / "benches"
 sys.path.insert(0, str(BENCHES))
@@ -51,7 +52,7 @@ def test_discover_all_then_list_then_manifest(tmp_path: Path) -> None:
 def test_rewrite_style_maps_fixtures_and_inlines_tilejson(tmp_path: Path) -> None:
     root = _make_suite(tmp_path)
     assets = (root / "assets").resolve()
-    style = {
+    style: dict[str, Any] = {
         "version": 8,
         "glyphs": "local://glyphs/{fontstack}/{range}.pbf",
         "sprite": [{"id": "a", "url": "local://sprites/sprite"}],

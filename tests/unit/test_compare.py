@@ -28,7 +28,10 @@ def _colour_delta_v7(img1: Sequence[int], img2: Sequence[int], k: int, m: int, y
     """pixelmatch 7.x colorDelta, scalar; returns |delta| because the 5.x caller compares delta > max."""
     r1, g1, b1, a1 = img1[k], img1[k + 1], img1[k + 2], img1[k + 3]
     r2, g2, b2, a2 = img2[m], img2[m + 1], img2[m + 2], img2[m + 3]
-    dr, dg, db, da = r1 - r2, g1 - g2, b1 - b2, a1 - a2
+    da = a1 - a2
+    dr: float = r1 - r2
+    dg: float = g1 - g2
+    db: float = b1 - b2
     if not (dr or dg or db or da):
         return 0.0
     if a1 < 255 or a2 < 255:
@@ -56,9 +59,7 @@ def pixelmatch_v7(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def _reference(a: np.ndarray, b: np.ndarray, threshold: float) -> int:
     h, w = a.shape[:2]
     return int(
-        pixelmatch_core.pixelmatch(
-            a.ravel().tolist(), b.ravel().tolist(), w, h, threshold=threshold, includeAA=False
-        )
+        pixelmatch_core.pixelmatch(a.ravel().tolist(), b.ravel().tolist(), w, h, threshold=threshold, includeAA=False)
     )
 
 
