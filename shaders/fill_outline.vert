@@ -2,6 +2,7 @@
 in vec2 a_pos;
 uniform mat4 u_matrix;
 uniform vec2 u_world;
+uniform vec2 u_origin;  // window position of the full image in this piece
 out vec2 v_pos;
 #include "_clip.glsl"
 #include "_depth.glsl"
@@ -13,7 +14,7 @@ void main() {
     gl_Position = u_matrix * vec4(a_pos, 0.0, 1.0);
     // The outline's centre in framebuffer pixels: the fragment shader fades with the distance to it,
     // which gives the 2-px GL line MapLibre draws its soft polygon edge.
-    v_pos = (gl_Position.xy / gl_Position.w + 1.0) / 2.0 * u_world;
+    v_pos = (gl_Position.xy / gl_Position.w + 1.0) / 2.0 * u_world + u_origin;
     set_clip(a_pos);
     set_layer_depth();
 }

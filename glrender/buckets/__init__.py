@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from glrender.buckets.base import BuildFn, Bucket
+from glrender.buckets.base import Bucket, BuildFn
 from glrender.buckets.circle import build_circle
 from glrender.buckets.extrusion import build_extrusion
 from glrender.buckets.fill import build_fill

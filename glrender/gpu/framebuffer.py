@@ -17,8 +17,9 @@ class FrameTarget:
         self.depth = ctx.depth_renderbuffer((width, height))
         self.fbo = ctx.framebuffer(color_attachments=[self.color], depth_attachment=self.depth)
 
-    def use(self, width: int, height: int) -> None:
-        self.fbo.viewport = (0, 0, width, height)
+    def use(self, width: int, height: int, viewport: tuple[int, int, int, int] | None = None) -> None:
+        """Bind and clear the top-left width x height region; draw through ``viewport`` (may be offset)."""
+        self.fbo.viewport = viewport or (0, 0, width, height)
         self.fbo.depth_mask = True
         self.fbo.color_mask = (True, True, True, True)
         self.fbo.use()

@@ -14,13 +14,15 @@ class DrawMode:
     depth_write: bool = False
     depth_func: str = "<="
     color_write: bool = True
+    cull_back: bool = False       # cull faces that are clockwise on screen (MapLibre's backCCW)
 
 
 PREMULTIPLIED = DrawMode()
 DEPTH_BEHIND_3D = DrawMode(depth_test=True, depth_write=False, depth_func="<=")
-EXTRUSION_OPAQUE = DrawMode(blend=False, depth_test=True, depth_write=True, depth_func="<=")
-EXTRUSION_DEPTH_ONLY = DrawMode(blend=False, depth_test=True, depth_write=True, depth_func="<=", color_write=False)
-EXTRUSION_COLOR_EQUAL = DrawMode(blend=True, depth_test=True, depth_write=False, depth_func="==")
+EXTRUSION_OPAQUE = DrawMode(blend=False, depth_test=True, depth_write=True, depth_func="<=", cull_back=True)
+EXTRUSION_DEPTH_ONLY = DrawMode(blend=False, depth_test=True, depth_write=True, depth_func="<=", color_write=False,
+                                cull_back=True)
+EXTRUSION_COLOR_EQUAL = DrawMode(blend=True, depth_test=True, depth_write=False, depth_func="==", cull_back=True)
 
 
 def apply(ctx: moderngl.Context, fbo: moderngl.Framebuffer, mode: DrawMode) -> None:
@@ -29,7 +31,12 @@ def apply(ctx: moderngl.Context, fbo: moderngl.Framebuffer, mode: DrawMode) -> N
         flags |= moderngl.BLEND
     if mode.depth_test:
         flags |= moderngl.DEPTH_TEST
+    if mode.cull_back:
+        flags |= moderngl.CULL_FACE
     ctx.enable_only(flags)
+    if mode.cull_back:
+        ctx.front_face = "ccw"
+        ctx.cull_face = "back"
     if mode.blend:
         ctx.blend_func = moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA
         ctx.blend_equation = moderngl.FUNC_ADD

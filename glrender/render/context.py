@@ -43,8 +43,9 @@ class FrameContext:
     gpu: GPU
     fbo: moderngl.Framebuffer
     camera: Camera
-    piece_clip: np.ndarray          # clip-space correction for this piece
+    piece_clip: np.ndarray          # clip-space correction for this piece (used for culling only)
     piece_size: tuple[int, int]     # device pixels
+    viewport_origin: tuple[float, float]  # where the full image's origin sits in this piece (GL window)
     zoom: float
     light: Any = None
     global_state: Any = None
@@ -60,7 +61,9 @@ class FrameContext:
     @property
     def proj(self) -> np.ndarray:
         if self._proj is None:
-            self._proj = self.piece_clip @ self.camera.proj_matrix()
+            # Pieces draw with the full view's matrices through an offset viewport, so every vertex
+            # lands on exactly the same (integer-shifted) window position as in a one-piece render.
+            self._proj = self.camera.proj_matrix()
         return self._proj
 
     def tile_matrix(self, tile: TileID, extent: int) -> np.ndarray:

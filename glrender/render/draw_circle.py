@@ -22,5 +22,5 @@ def draw_circle(fc: FrameContext, work: LayerWork) -> None:
         upp = fc.camera.pixels_to_tile_units(tile, bucket.extent)
         m = translated(fc.tile_matrix(tile, bucket.extent), translate, anchor, fc.camera, upp)
         u = {"u_matrix": gl_matrix(m)}
-        u.update(circle_uniforms(fc.camera, tile, bucket.extent, fc.piece_clip, pitch_alignment, pitch_scale))
+        u.update(circle_uniforms(fc.camera, tile, bucket.extent, pitch_alignment, pitch_scale))
         draw_bucket(fc, "circle", bucket, layer, CIRCLE_PROPS, u, mode)

@@ -32,7 +32,8 @@ def draw_fill(fc: FrameContext, work: LayerWork) -> None:
         draw_bucket(fc, "fill", bucket, layer, FILL_PROPS, u, mode)
         if antialias:
             fc.ctx.line_width = 2.0
-            u2 = dict(u, u_world=(float(fc.piece_size[0]), float(fc.piece_size[1])))
+            u2 = dict(u, u_world=(float(fc.camera.device_width), float(fc.camera.device_height)),
+                      u_origin=fc.viewport_origin)
             draw_bucket(fc, "fill_outline", bucket, layer, outline_props, u2, mode, indices="outlines",
                         primitive=moderngl.LINES)
             fc.ctx.line_width = 1.0

@@ -31,6 +31,6 @@ def draw_line(fc: FrameContext, work: LayerWork) -> None:
         upp = fc.camera.pixels_to_tile_units(tile, bucket.extent)
         m = translated(fc.tile_matrix(tile, bucket.extent), translate, anchor, fc.camera, upp)
         u = {"u_matrix": gl_matrix(m), "u_clip_rect": (0.0, 0.0, float(bucket.extent), float(bucket.extent))}
-        u.update(line_uniforms(fc.camera, tile, bucket.extent, fc.piece_clip))
+        u.update(line_uniforms(fc.camera, tile, bucket.extent))
         u.update(dash_u)
         draw_bucket(fc, "line", bucket, layer, LINE_PROPS, u, mode, defines=defines)

@@ -54,13 +54,16 @@ class FrameRenderer:
         limit = self.piece_limit
         target = self._target_for(min(W, limit), min(H, limit))
         for x0, y0, w, h in pieces(W, H, limit):
-            target.use(w, h)
+            # GL windows count rows from the bottom.
+            origin = (-x0, -(H - y0 - h))
+            target.use(w, h, (origin[0], origin[1], W, H))
             fc = FrameContext(
                 gpu=self.gpu,
                 fbo=target.fbo,
                 camera=camera,
                 piece_clip=sub_frustum(W, H, x0, y0, w, h),
                 piece_size=(w, h),
+                viewport_origin=(float(origin[0]), float(origin[1])),
                 zoom=camera.zoom,
                 light=light,
                 global_state=global_state,

@@ -30,16 +30,10 @@ def translated(matrix: np.ndarray, translate: Sequence[float], anchor: str, came
     return matrix @ mat_translate(tx * units_per_px, ty * units_per_px, 0)
 
 
-def piece_scales(piece_clip: np.ndarray) -> tuple[float, float]:
-    """How much a framebuffer piece magnifies clip space relative to the full view."""
-    return float(piece_clip[0, 0]), float(piece_clip[1, 1])
-
-
-def line_uniforms(camera: Camera, tile: TileID, extent: int, piece_clip: np.ndarray) -> dict[str, Any]:
-    sx, sy = piece_scales(piece_clip)
+def line_uniforms(camera: Camera, tile: TileID, extent: int) -> dict[str, Any]:
     return {
         "u_units_per_px": camera.pixels_to_tile_units(tile, extent),
-        "u_units_to_pixels": (camera.width / 2 / sx, -camera.height / 2 / sy),
+        "u_units_to_pixels": (camera.width / 2, -camera.height / 2),
         "u_device_pixel_ratio": camera.scale,
     }
 
@@ -56,16 +50,15 @@ def dash_edges(dasharray: Sequence[float], width: float) -> tuple[list[float], i
     return [float(e) for e in edges] + [0.0] * (16 - len(edges)), min(len(vals), 16)
 
 
-def circle_uniforms(camera: Camera, tile: TileID, extent: int, piece_clip: np.ndarray,
-                    pitch_alignment: str, pitch_scale: str) -> dict[str, Any]:
-    sx, sy = piece_scales(piece_clip)
+def circle_uniforms(camera: Camera, tile: TileID, extent: int, pitch_alignment: str,
+                    pitch_scale: str) -> dict[str, Any]:
     pitch_with_map = pitch_alignment == "map"
     scale_with_map = pitch_scale == "map"
     if pitch_with_map:
         u = camera.pixels_to_tile_units(tile, extent)
         extrude_scale = (u, u)
     else:
-        extrude_scale = (2.0 / camera.width * sx, -2.0 / camera.height * sy)
+        extrude_scale = (2.0 / camera.width, -2.0 / camera.height)
     return {
         "u_scale_with_map": scale_with_map,
         "u_pitch_with_map": pitch_with_map,
