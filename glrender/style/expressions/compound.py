@@ -13,7 +13,7 @@ from typing import Any
 
 from glrender.errors import ExpressionError
 from glrender.style.expressions import types as T
-from glrender.style.expressions.base import REGISTRY, EvalContext, Expression, ParsingContext
+from glrender.style.expressions.base import REGISTRY, EvalContext, Expression, Literal, ParsingContext
 
 Fn = Callable[[EvalContext, list[Any]], Any]
 
@@ -75,6 +75,17 @@ class Compound(Expression):
         return f"<{self.name} {self.args!r}>"
 
 
+class _FeatureGet(Compound):
+    """``["get", "key"]`` on the feature: the hottest expression in filters, so it skips the generic
+    argument evaluation."""
+
+    def evaluate(self, ctx: EvalContext) -> Any:
+        f = ctx.feature
+        if f is None or f.properties is None:
+            return None
+        return f.properties.get(self.args[0].value)  # type: ignore[attr-defined]
+
+
 def _parse_compound(args: list[Any], ctx: ParsingContext) -> Expression:
     name = args[0]
     defn = DEFINITIONS[name]
@@ -88,6 +99,8 @@ def _parse_compound(args: list[Any], ctx: ParsingContext) -> Expression:
             for i, a in enumerate(args[1:], start=1):
                 expected = params.type if isinstance(params, Varargs) else params[i - 1]
                 parsed.append(ctx.parse(a, i, expected))
+            if name == "get" and len(parsed) == 1 and isinstance(parsed[0], Literal):
+                return _FeatureGet(name, defn, fn, parsed, index)
             return Compound(name, defn, fn, parsed, index)
         except ExpressionError as e:
             last_error = e

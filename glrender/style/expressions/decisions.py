@@ -150,10 +150,19 @@ class Match(Expression):
 
     def evaluate(self, ctx: EvalContext) -> Any:
         v = self.input.evaluate(ctx)
-        if T.type_of(v) == self.input_type:
+        # Fast paths for the common string/number inputs: filters run this per feature and layer.
+        cls_ = v.__class__
+        kind = self.input_type.kind
+        if cls_ is str:
+            idx = self.cases.get(("s", v)) if kind == "string" else None
+        elif cls_ is int or cls_ is float:
+            idx = self.cases.get(("n", float(v))) if kind == "number" else None
+        elif T.type_of(v) == self.input_type:
             idx = self.cases.get(_label_key(v))
-            if idx is not None:
-                return self.outputs[idx].evaluate(ctx)
+        else:
+            idx = None
+        if idx is not None:
+            return self.outputs[idx].evaluate(ctx)
         return self.otherwise.evaluate(ctx)
 
 
