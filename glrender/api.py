@@ -69,7 +69,11 @@ class Renderer:
             raise RenderError(f"piece_limit must be an integer >= 64, got {piece_limit!r}")
         self.piece_limit = piece_limit
         raw_sources = dict(parsed.raw.get("sources") or {})
-        self.sources = SourceSet(raw_sources, parsed.base_dir)
+        used: dict[str, set[str]] = {}
+        for layer in parsed.layers:
+            if layer.source and layer.source_layer:
+                used.setdefault(layer.source, set()).add(layer.source_layer)
+        self.sources = SourceSet(raw_sources, parsed.base_dir, {k: frozenset(v) for k, v in used.items()})
         self.buckets = BucketCache(bucket_cache_size)
         self._frame: Any = None
         self._gpu: Any = None

@@ -15,6 +15,7 @@ import numpy as np
 
 from glrender.geo.camera import TileID
 from glrender.style.expressions import EvalContext
+from glrender.style.vectorize import Columns, filter_mask
 from glrender.tiles.features import Feature, TileLayer
 
 # shader property name -> (style property, GLSL kind)
@@ -53,9 +54,14 @@ def tile_context(tile: TileID, extent: int, feature: Feature | None = None, zoom
     )
 
 
-def filter_features(layer: Any, tlayer: TileLayer, tile: TileID, global_state: Any = None) -> list[Feature]:
+def filter_features(layer: Any, tlayer: TileLayer, tile: TileID, global_state: Any = None,
+                    columns: Columns | None = None) -> list[Feature]:
     """Features of the tile layer that pass the layer filter, evaluated at the tile's zoom."""
     flt = layer.filter
+    if columns is not None:
+        mask = filter_mask(flt, columns)
+        if mask is not None:
+            return [f for f, keep in zip(tlayer.features, mask.tolist()) if keep]
     out = []
     ctx = tile_context(tile, tlayer.extent, global_state=global_state)
     for f in tlayer.features:

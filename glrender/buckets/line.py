@@ -35,7 +35,17 @@ def build_line(layer: Any, features: Sequence[Feature], tile: TileID, extent: in
         return None
     # Layout values may be data driven (line-join, line-cap...): tessellate each group with its own.
     groups: dict[tuple[Any, ...], list[int]] = {}
-    for i, f in enumerate(feats):
+    names = ("line-join", "line-cap", "line-miter-limit", "line-round-limit")
+    if all(layer.layout.get(n) is None or layer.layout[n].is_feature_constant for n in names):
+        # The usual case: one tessellation for the whole bucket, no per-feature layout evaluation.
+        key = (
+            _layout(layer, "line-join", zoom) or "miter",
+            _layout(layer, "line-cap", zoom) or "butt",
+            float(_layout(layer, "line-miter-limit", zoom) or 2.0),
+            float(_layout(layer, "line-round-limit", zoom) or 1.05),
+        )
+        groups[key] = list(range(len(feats)))
+    for i, f in enumerate(feats if not groups else ()):
         key = (
             _layout(layer, "line-join", zoom, f) or "miter",
             _layout(layer, "line-cap", zoom, f) or "butt",

@@ -11,6 +11,7 @@ from glrender.buckets.base import filter_features
 from glrender.geo.camera import Camera, TileID
 from glrender.render.context import LayerWork
 from glrender.render.sources import SourceSet
+from glrender.style.vectorize import Columns
 
 log = logging.getLogger("glrender.render")
 
@@ -49,6 +50,8 @@ def plan_frame(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCa
                global_state: Any = None) -> list[LayerWork]:
     zoom = camera.zoom
     covers: dict[str, list[TileID]] = {}
+    # Property columns per decoded tile layer, shared by every style layer filtering it this frame.
+    columns: dict[int, tuple[Any, Columns]] = {}
     works: list[LayerWork] = []
     for layer in style.layers:
         if layer.type not in DRAWN_TYPES or not layer_visible(layer, zoom):
@@ -83,7 +86,10 @@ def plan_frame(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCa
                 tl = src.layers(t).get(source_layer or "")
                 bucket = None
                 if tl is not None and tl.features:
-                    feats = filter_features(layer, tl, t, global_state)
+                    hit_cols = columns.get(id(tl))
+                    if hit_cols is None or hit_cols[0] is not tl:
+                        hit_cols = columns[id(tl)] = (tl, Columns(tl.features))
+                    feats = filter_features(layer, tl, t, global_state, hit_cols[1])
                     if feats:
                         bucket = build(layer, feats, t, tl.extent)
                 buckets.put(key, bucket)

@@ -48,7 +48,8 @@ class _LRU(OrderedDict[Any, Any]):
 class RuntimeSource:
     """One style source: tile cover parameters plus decoded-tile access with a bounded cache."""
 
-    def __init__(self, sid: str, spec: Mapping[str, Any], base_dir: str | None, cache_size: int = 512) -> None:
+    def __init__(self, sid: str, spec: Mapping[str, Any], base_dir: str | None, cache_size: int = 512,
+                 source_layers: frozenset[str] | None = None) -> None:
         self.id = sid
         self.type = str(spec.get("type"))
         self.spec = spec
@@ -56,6 +57,9 @@ class RuntimeSource:
         self.geojson: GeoJSONSource | None = None
         self._cache = _LRU(cache_size)
         self._lock = threading.Lock()
+        # Only the source layers the style draws are decoded (labels-only layers of a tile can be
+        # half of its features).
+        self.source_layers = source_layers
         if self.type == "geojson":
             self.geojson = GeoJSONSource(
                 spec.get("data"),
@@ -100,7 +104,7 @@ class RuntimeSource:
         if not data:
             return {}
         try:
-            return decode_tile(data)
+            return decode_tile(data, self.source_layers)
         except TileError as exc:
             log.warning("source %r: tile %s is corrupt: %s", self.id, tile.canonical, exc)
             return {}
@@ -137,8 +141,10 @@ class RuntimeSource:
 class SourceSet:
     """All sources of a style, opened lazily (a style may name sources no visible layer uses)."""
 
-    def __init__(self, specs: Mapping[str, Mapping[str, Any]], base_dir: str | None) -> None:
+    def __init__(self, specs: Mapping[str, Mapping[str, Any]], base_dir: str | None,
+                 used_layers: Mapping[str, frozenset[str]] | None = None) -> None:
         self.specs = specs
+        self.used_layers = used_layers
         self.base_dir = base_dir
         self._open: dict[str, RuntimeSource | None] = {}
         self._errors: dict[str, GlrenderError] = {}
@@ -150,7 +156,8 @@ class SourceSet:
                 self._open[sid] = None
             else:
                 try:
-                    self._open[sid] = RuntimeSource(sid, spec, self.base_dir)
+                    used = None if self.used_layers is None else self.used_layers.get(sid, frozenset())
+                    self._open[sid] = RuntimeSource(sid, spec, self.base_dir, source_layers=used)
                 except GlrenderError as exc:
                     self._errors[sid] = exc
                     raise
