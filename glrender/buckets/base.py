@@ -61,7 +61,7 @@ def filter_features(layer: Any, tlayer: TileLayer, tile: TileID, global_state: A
     if columns is not None:
         mask = filter_mask(flt, columns)
         if mask is not None:
-            return [f for f, keep in zip(tlayer.features, mask.tolist()) if keep]
+            return [f for f, keep in zip(tlayer.features, mask.tolist(), strict=True) if keep]
     out = []
     ctx = tile_context(tile, tlayer.extent, global_state=global_state)
     for f in tlayer.features:
