@@ -14,8 +14,6 @@ import json
 import os
 import struct
 import threading
-import urllib.error
-import urllib.request
 import zlib
 from bisect import bisect_right
 from collections import OrderedDict
@@ -123,6 +121,9 @@ def file_get_bytes(path: str) -> tuple[GetBytes, Callable[[], None]]:
 
 def http_get_bytes(url: str, timeout: float = DEFAULT_TIMEOUT) -> GetBytes:
     """``get_bytes`` over HTTP range requests."""
+
+    import urllib.error
+    import urllib.request
 
     def get(offset: int, length: int) -> bytes:
         req = urllib.request.Request(url, headers={"Range": f"bytes={offset}-{offset + length - 1}"})
