@@ -106,8 +106,8 @@ class RuntimeSource:
         try:
             return decode_tile(data, self.source_layers)
         except TileError as exc:
-            log.warning("source %r: tile %s is corrupt: %s", self.id, tile.canonical, exc)
-            return {}
+            # A missing tile draws empty, but a corrupt one is bad input: say which, don't guess.
+            raise TileError(f"source {self.id!r}: tile {tile.canonical} is corrupt: {exc}") from exc
 
     def raster(self, tile: TileID) -> RasterTile | None:
         key = (self.id, tile.canonical)
