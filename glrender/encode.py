@@ -116,8 +116,7 @@ def encode_png(rgba: np.ndarray) -> bytes:
     height, width = rgba.shape[:2]
     rows = np.ascontiguousarray(rgba).reshape(height, width * 4)
     use_up = _up_filter_is_smaller(rows)
-    scanlines = _filter_up(rows) if use_up else _filter_none(rows)
-    compressed = _deflate_mod.compress(scanlines, _DEFLATE_LEVEL)
+    compressed = _deflate_banded(rows, use_up)
     header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8-bit RGBA, no interlace
     phys = struct.pack(">IIB", _PIXELS_PER_METRE_72_DPI, _PIXELS_PER_METRE_72_DPI, 1)
     parts = [_PNG_SIGNATURE, _chunk(b"IHDR", header), _chunk(b"pHYs", phys)]
@@ -126,6 +125,28 @@ def encode_png(rgba: np.ndarray) -> bytes:
         parts.append(_chunk(b"IDAT", view[start : start + _IDAT_MAX]))
     parts.append(_chunk(b"IEND", b""))
     return b"".join(parts)
+
+
+# Filter and compress this many rows at a time: an 8192x8192 image would otherwise need a second
+# 256 MB copy of itself as filtered scanlines.
+_BAND_ROWS = 512
+
+
+def _deflate_banded(rows: np.ndarray, use_up: bool) -> bytes:
+    if len(rows) <= _BAND_ROWS:
+        return bytes(_deflate_mod.compress(_filter_up(rows) if use_up else _filter_none(rows), _DEFLATE_LEVEL))
+    co = _deflate_mod.compressobj(_DEFLATE_LEVEL)
+    out = []
+    for start in range(0, len(rows), _BAND_ROWS):
+        if use_up:
+            # The Up filter of a band's first row needs the row above it: filter one extra row, drop it.
+            lo = max(0, start - 1)
+            band = _filter_up(rows[lo : start + _BAND_ROWS])[start - lo :]
+        else:
+            band = _filter_none(rows[start : start + _BAND_ROWS])
+        out.append(co.compress(band))
+    out.append(co.flush())
+    return b"".join(out)
 
 
 def _chunk(tag: bytes, data: bytes | memoryview) -> bytes:

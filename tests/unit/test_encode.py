@@ -165,3 +165,17 @@ def test_bad_arrays_raise_encode_error(bad: object) -> None:
 def test_bad_quality_raises(quality: object) -> None:
     with pytest.raises(EncodeError, match="quality"):
         encode(_map_like(), "jpeg", quality=quality)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("smooth", [True, False])
+def test_png_banded_compression_round_trips_tall_images(smooth: bool) -> None:
+    # Taller than one compression band, with both row filters (smooth images pick the Up filter).
+    h, w = 1100, 37
+    if smooth:
+        y = np.arange(h, dtype=np.uint32)[:, None] * np.ones((1, w), np.uint32)
+        rgba = np.stack([y % 256, (y // 3) % 256, np.full_like(y, 7), np.full_like(y, 255)], axis=2)
+        rgba = rgba.astype(np.uint8)
+    else:
+        rgba = np.random.default_rng(3).integers(0, 256, (h, w, 4), dtype=np.uint8)
+    out = np.asarray(Image.open(io.BytesIO(encode(rgba, "png"))).convert("RGBA"))
+    assert np.array_equal(out, rgba)
