@@ -66,8 +66,10 @@ def covering_tiles(
     # distance from there).
     n_max = 2**data_max
     eye_t = np.array([eye[0], eye[1]]) / ws * n_max
-    # World copies that can be visible: find the horizontal extent of the frustum on the ground.
-    wraps = range(-1, 2) if camera.zoom >= 3 or camera.pitch > 0 or camera.bearing else range(-1, 2)
+    # World copies: a wide view at a low zoom shows several (MapLibre's renderWorldCopies). The
+    # frustum test below drops the invisible ones, so it is enough to offer enough of them.
+    half = int(math.ceil(max(camera.width, camera.height) / camera.world_size)) + 1
+    wraps = range(-half, half + 1)
     out: list[tuple[float, TileID]] = []
     stack: list[tuple[int, int, int, int]] = [(0, 0, 0, w) for w in wraps]
     while stack:
@@ -80,7 +82,6 @@ def covering_tiles(
         # Distance from the camera's ground point to the box, in max-zoom tile units.
         k = 2 ** (data_max - z)
         bx0, by0 = (x + w * 2**z) * k, y * k
-        dx = max(bx0 - eye_t[0] - w * n_max * 0, 0.0, eye_t[0] - (bx0 + k))
         dx = max(bx0 - eye_t[0], 0.0, eye_t[0] - (bx0 + k))
         dy = max(by0 - eye_t[1], 0.0, eye_t[1] - (by0 + k))
         longest = max(dx, dy)

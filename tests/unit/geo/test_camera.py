@@ -121,3 +121,10 @@ def test_tile_matrix_maps_tile_corner() -> None:
     m = cam.tile_matrix(TileID(2, 2, 2, 2), 4096)
     clip = m @ np.array([0, 0, 0, 1.0])
     assert clip[:2] / clip[3] == pytest.approx([0.0, 0.0], abs=1e-9)
+
+
+def test_cover_wide_low_zoom_view_uses_world_copies() -> None:
+    # 1600 px at zoom 0 spans more than three 512-px worlds: copies -2..2 (the outer ones partly).
+    tiles = covering_tiles(Camera(0.0, 0.0, 0.0, 0, 0, 1600, 400), maxzoom=6)
+    assert {t.wrap for t in tiles} == {-2, -1, 0, 1, 2}
+    assert all((t.z, t.x, t.y) == (0, 0, 0) for t in tiles)
