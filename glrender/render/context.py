@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import moderngl
 import numpy as np
 
 from glrender.geo.camera import Camera, TileID
 from glrender.geo.cover import frustum_planes
+from glrender.gpu import gl
 from glrender.gpu.meshes import MeshCache
 from glrender.gpu.programs import ProgramCache
 
@@ -18,13 +18,13 @@ from glrender.gpu.programs import ProgramCache
 class GPU:
     """GL objects a Renderer keeps across renders."""
 
-    ctx: moderngl.Context
+    ctx: gl.Context
     programs: ProgramCache
     meshes: MeshCache
-    textures: dict[Any, moderngl.Texture] = field(default_factory=dict)
-    quad: moderngl.Buffer | None = None
+    textures: dict[Any, gl.Texture] = field(default_factory=dict)
+    quad: gl.Buffer | None = None
 
-    def fullscreen_quad(self) -> moderngl.Buffer:
+    def fullscreen_quad(self) -> gl.Buffer:
         if self.quad is None:
             self.quad = self.ctx.buffer(np.array([-1, -1, 1, -1, -1, 1, 1, 1], dtype=np.float32).tobytes())
         return self.quad
@@ -41,7 +41,7 @@ class LayerWork:
 @dataclass
 class FrameContext:
     gpu: GPU
-    fbo: moderngl.Framebuffer
+    fbo: gl.Framebuffer
     camera: Camera
     piece_clip: np.ndarray          # clip-space correction for this piece (used for culling only)
     piece_size: tuple[int, int]     # device pixels
@@ -55,7 +55,7 @@ class FrameContext:
     _planes: np.ndarray | None = None
 
     @property
-    def ctx(self) -> moderngl.Context:
+    def ctx(self) -> gl.Context:
         return self.gpu.ctx
 
     @property

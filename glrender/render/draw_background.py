@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import moderngl
-
 from glrender.buckets.base import as_vec4
-from glrender.gpu import modes
+from glrender.gpu import gl, modes
 from glrender.render.context import FrameContext, LayerWork
 from glrender.render.draw_common import paint, set_uniforms
 
@@ -20,5 +18,5 @@ def draw_background(fc: FrameContext, work: LayerWork) -> None:
     vao = fc.ctx.vertex_array(prog, [(fc.gpu.fullscreen_quad(), "2f", "a_pos")])
     set_uniforms(prog, {"u_color": color, "u_opacity": opacity, "u_layer_depth": fc.layer_depth()})
     modes.apply(fc.ctx, fc.fbo, modes.DEPTH_BEHIND_3D if fc.behind_3d else modes.PREMULTIPLIED)
-    vao.render(moderngl.TRIANGLE_STRIP)
+    vao.render(gl.TRIANGLE_STRIP)
     vao.release()

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import moderngl
-
 from glrender.buckets.base import Bucket, PropTable, paint_values
-from glrender.gpu import modes
+from glrender.gpu import gl, modes
 from glrender.render.context import FrameContext
 from glrender.render.uniforms import gl_matrix
 
 
-def set_uniforms(prog: moderngl.Program, values: dict[str, Any]) -> None:
+def set_uniforms(prog: gl.Program, values: dict[str, Any]) -> None:
     for name, v in values.items():
         try:
             u = prog[name]
@@ -20,7 +18,7 @@ def set_uniforms(prog: moderngl.Program, values: dict[str, Any]) -> None:
             continue  # optimised out by the compiler
         if isinstance(v, bytes):
             u.write(v)  # type: ignore[union-attr]
-        elif isinstance(v, list) and isinstance(u, moderngl.Uniform) and u.array_length > 1:
+        elif isinstance(v, list) and isinstance(u, gl.Uniform) and u.array_length > 1:
             u.value = tuple(v)
         else:
             u.value = v  # type: ignore[union-attr]
@@ -36,7 +34,7 @@ def paint(fc: FrameContext, layer: Any, name: str, default: Any = None) -> Any:
 
 def draw_bucket(fc: FrameContext, program_name: str, bucket: Bucket, layer: Any, props: PropTable,
                 uniforms: dict[str, Any], mode: modes.DrawMode, *, defines: tuple[str, ...] = (),
-                indices: str = "indices", primitive: int = moderngl.TRIANGLES,
+                indices: str = "indices", primitive: int = gl.TRIANGLES,
                 extra_uniform_props: PropTable | None = None) -> None:
     """Draw one bucket with its data-driven properties as attributes and the rest as uniforms."""
     u_values, attrs = paint_values(bucket, layer, props, fc.zoom, fc.global_state)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import moderngl
-
 from glrender.buckets.fill import FILL_PROPS, OUTLINE_PROPS
-from glrender.gpu import modes
+from glrender.gpu import gl, modes
 from glrender.render.context import FrameContext, LayerWork
 from glrender.render.draw_common import draw_bucket, paint
 from glrender.render.uniforms import gl_matrix, translated
@@ -35,6 +33,6 @@ def draw_fill(fc: FrameContext, work: LayerWork) -> None:
             u2 = dict(u, u_world=(float(fc.camera.device_width), float(fc.camera.device_height)),
                       u_origin=fc.viewport_origin)
             draw_bucket(fc, "fill_outline", bucket, layer, outline_props, u2, mode, indices="outlines",
-                        primitive=moderngl.LINES)
+                        primitive=gl.LINES)
             fc.ctx.line_width = 1.0
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import moderngl
 import numpy as np
 
-from glrender.gpu import modes
+from glrender.gpu import gl, modes
 from glrender.render.context import FrameContext, LayerWork
 from glrender.render.draw_common import paint, set_uniforms
 from glrender.render.uniforms import gl_matrix, raster_uniforms
@@ -15,7 +14,7 @@ from glrender.render.uniforms import gl_matrix, raster_uniforms
 RASTER_EXTENT = 8192
 
 
-def _quad(fc: FrameContext) -> moderngl.Buffer:
+def _quad(fc: FrameContext) -> gl.Buffer:
     key = ("raster-quad",)
     buf = fc.gpu.textures.get(key)
     if buf is None:
@@ -26,7 +25,7 @@ def _quad(fc: FrameContext) -> moderngl.Buffer:
     return buf  # type: ignore[return-value]
 
 
-def texture_for(fc: FrameContext, key: Any, rgba: np.ndarray) -> moderngl.Texture:
+def texture_for(fc: FrameContext, key: Any, rgba: np.ndarray) -> gl.Texture:
     """A premultiplied RGBA texture for a decoded raster tile, cached by key."""
     tex = fc.gpu.textures.get(key)
     if tex is None:
@@ -60,7 +59,7 @@ def draw_raster(fc: FrameContext, work: LayerWork) -> None:
         if not fc.tile_visible(tile):
             continue
         tex = texture_for(fc, raster.key, raster.rgba)
-        filt = moderngl.NEAREST if nearest else moderngl.LINEAR
+        filt = gl.NEAREST if nearest else gl.LINEAR
         tex.filter = (filt, filt)
         tex.use(0)
         vals = dict(u)
@@ -69,5 +68,5 @@ def draw_raster(fc: FrameContext, work: LayerWork) -> None:
                      "u_layer_depth": fc.layer_depth()})
         set_uniforms(prog, vals)
         modes.apply(fc.ctx, fc.fbo, mode)
-        vao.render(moderngl.TRIANGLE_STRIP)
+        vao.render(gl.TRIANGLE_STRIP)
     vao.release()
