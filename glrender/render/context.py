@@ -53,6 +53,8 @@ class FrameContext:
     extrusion_depth_cleared: bool = False
     _proj: np.ndarray | None = None
     _planes: np.ndarray | None = None
+    _matrices: dict[Any, np.ndarray] = field(default_factory=dict)
+    _visible: dict[TileID, bool] = field(default_factory=dict)
 
     @property
     def ctx(self) -> gl.Context:
@@ -67,10 +69,21 @@ class FrameContext:
         return self._proj
 
     def tile_matrix(self, tile: TileID, extent: int) -> np.ndarray:
-        return self.camera.tile_matrix(tile, extent, self.proj)
+        # Every layer of a source draws the same tiles: compute each matrix once per frame piece.
+        key = (tile, extent)
+        m = self._matrices.get(key)
+        if m is None:
+            m = self._matrices[key] = self.camera.tile_matrix(tile, extent, self.proj)
+        return m
 
     def tile_visible(self, tile: TileID) -> bool:
         """Whether the tile square intersects this piece's frustum (cheap culling for big images)."""
+        hit = self._visible.get(tile)
+        if hit is None:
+            hit = self._visible[tile] = self._tile_visible(tile)
+        return hit
+
+    def _tile_visible(self, tile: TileID) -> bool:
         if self._planes is None:
             self._planes = frustum_planes(self.piece_clip @ self.camera.world_matrix())
         ws = self.camera.world_size
