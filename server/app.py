@@ -88,6 +88,7 @@ def create_app(config: ServerConfig | None = None, *, renderer_factory: Renderer
             Route("/", index, methods=["GET"]),
             Route("/health", health, methods=["GET"]),
             Route(STATIC_ROUTE, static_image, methods=["GET"]),
+            *__import__("server.carto.routes", fromlist=["carto_routes"]).carto_routes(cfg),  # CARTO Maps API
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
