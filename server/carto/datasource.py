@@ -93,9 +93,10 @@ def lonlat_to_mercator(lon: float, lat: float) -> tuple[float, float]:
 def open_database(url: str | None, timeout_s: float = DEFAULT_TIMEOUT_S) -> Database:
     """A backend for a GeoPackage/SQLite path or a ``postgresql://`` URL."""
     if url and url.startswith(("postgresql://", "postgres://")):
-        from server.carto.postgis import PostgisDatabase
+        from server.config import ConfigError
 
-        return PostgisDatabase(url, timeout_s)
+        # Not built yet (issue 6, last step): refuse clearly at startup rather than fail per request.
+        raise ConfigError("carto.database: PostgreSQL/PostGIS is not supported yet; use a GeoPackage/SQLite path")
     from server.carto.gpkg import GeoPackageDatabase
 
     return GeoPackageDatabase(url, timeout_s)
