@@ -78,8 +78,8 @@ def _geometry_type(blob: Any) -> str | None:
         _, off, _, _ = gpkg_header(blob)
     except GeometryError:
         off = 0
-    order = "little" if blob[off] == 1 else "big"
-    return _GEOM_TYPES.get(int.from_bytes(blob[off + 1:off + 5], order) % 1000)
+    code = int.from_bytes(blob[off + 1:off + 5], "little" if blob[off] == 1 else "big")
+    return _GEOM_TYPES.get(code % 1000)
 
 
 def _coordinate(index: int) -> Any:

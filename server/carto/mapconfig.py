@@ -66,27 +66,27 @@ def parse_mapconfig(raw: Any) -> MapConfig:
         if kind == "cartodb":
             kind = "mapnik"
         opts = layer["options"]
-        ctx = {"layer": {"index": i, "type": kind}}
+        ctx: dict[str, Any] = {"index": i, "type": kind}
         if kind == "torque":
             raise CartoError(f"Torque layers are not supported by this server (layer {i}); draw the points "
-                             "with a mapnik layer and marker-* CartoCSS instead", 400, type="layer", **ctx)
+                             "with a mapnik layer and marker-* CartoCSS instead", 400, type="layer", layer=ctx)
         if kind == "mapnik":
             if not isinstance(opts.get("sql"), str) or not opts["sql"].strip():
-                raise CartoError(f"Missing sql for layer {i} options", 400, type="mapconfig", **ctx)
+                raise CartoError(f"Missing sql for layer {i} options", 400, type="mapconfig", layer=ctx)
         elif kind == "http":
             if not isinstance(opts.get("urlTemplate"), str):
-                raise CartoError(f'Missing "urlTemplate" for http layer {i}', 400, type="mapconfig", **ctx)
+                raise CartoError(f'Missing "urlTemplate" for http layer {i}', 400, type="mapconfig", layer=ctx)
         elif kind == "plain":
             if opts.get("color") is None and opts.get("imageUrl") is None:
-                raise CartoError(f"Missing color or imageUrl for plain layer {i}", 400, type="mapconfig", **ctx)
+                raise CartoError(f"Missing color or imageUrl for plain layer {i}", 400, type="mapconfig", layer=ctx)
         else:
-            raise CartoError(f"Unsupported layer type: {kind}", 400, type="mapconfig", **ctx)
+            raise CartoError(f"Unsupported layer type: {kind}", 400, type="mapconfig", layer=ctx)
         k = counts.get(kind, 0)
         counts[kind] = k + 1
         default_id = f"layer{k}" if kind == "mapnik" else f"{kind}-layer{k}"
         lid = layer.get("id", default_id)
         if not isinstance(lid, str) or not lid or lid in seen_ids:
-            raise CartoError(f"Invalid or duplicated layer id {lid!r} in layer {i}", 400, type="mapconfig", **ctx)
+            raise CartoError(f"Invalid or duplicated layer id {lid!r} in layer {i}", 400, type="mapconfig", layer=ctx)
         seen_ids.add(lid)
         layers.append(MapLayer(i, kind, lid, opts))
     cfg = MapConfig(str(version), tuple(layers), raw)

@@ -191,16 +191,16 @@ class CartoService:
         bbox = _bbox(query.get("bbox"))
         if bbox is not None:
             return bbox_view(*bbox, width, height)
-        view = t.get("view") if isinstance(t.get("view"), dict) else {}
+        view: dict[str, Any] = t["view"] if isinstance(t.get("view"), dict) else {}
         vzoom = zoom if zoom is not None else _finite(view.get("zoom"))
-        center = view.get("center") if isinstance(view.get("center"), dict) else {}
+        center: dict[str, Any] = view["center"] if isinstance(view.get("center"), dict) else {}
         clng, clat = _finite(center.get("lng")), _finite(center.get("lat"))
         if vzoom is not None and clng is not None and clat is not None:
             return View(_int_zoom(vzoom), clng, clat, width, height)
-        bounds = view.get("bounds") if isinstance(view.get("bounds"), dict) else {}
-        b = [_finite(bounds.get(k)) for k in ("west", "south", "east", "north")]
-        if all(v is not None for v in b):
-            return bbox_view(*(float(v) for v in b if v is not None), width, height)
+        bounds: dict[str, Any] = view["bounds"] if isinstance(view.get("bounds"), dict) else {}
+        w, s, e, n = (_finite(bounds.get(k)) for k in ("west", "south", "east", "north"))
+        if w is not None and s is not None and e is not None and n is not None:
+            return bbox_view(w, s, e, n, width, height)
         extent = self.estimated_extent(cfg)
         if extent is not None:
             return bbox_view(*extent, width, height)
@@ -222,8 +222,8 @@ class CartoService:
             return None
 
     def preview_layers(self, t: dict[str, Any], cfg: MapConfig) -> str | None:
-        view = t.get("view") if isinstance(t.get("view"), dict) else {}
-        hidden = view.get("preview_layers") if isinstance(view.get("preview_layers"), dict) else {}
+        view: dict[str, Any] = t["view"] if isinstance(t.get("view"), dict) else {}
+        hidden: dict[str, Any] = view["preview_layers"] if isinstance(view.get("preview_layers"), dict) else {}
         if not hidden:
             return None
         keep = [str(la.index) for la in cfg.layers
