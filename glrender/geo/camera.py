@@ -170,6 +170,22 @@ class Camera:
             self._cache["proj"] = m
         return self._cache["proj"]
 
+    def aligned_proj_matrix(self) -> np.ndarray:
+        """``proj_matrix`` nudged by under half a pixel so raster texels land on the pixel grid.
+
+        MapLibre draws raster tiles with this matrix: the centre point is rounded to whole pixels,
+        with an extra half pixel for odd viewport sizes, rotated so 90-degree bearings stay crisp.
+        """
+        if "aligned" not in self._cache:
+            x, y = self.center_point
+            xs, ys = (self.width % 2) / 2, (self.height % 2) / 2
+            c, s = math.cos(self.angle), math.sin(self.angle)
+            dx = x - math.floor(x + 0.5) + c * xs + s * ys
+            dy = y - math.floor(y + 0.5) + c * ys + s * xs
+            shift = translate(dx - 1 if dx > 0.5 else dx, dy - 1 if dy > 0.5 else dy, 0)
+            self._cache["aligned"] = self.proj_matrix() @ shift
+        return self._cache["aligned"]
+
     def world_matrix(self) -> np.ndarray:
         """World pixels (z in world pixels, no metre scaling) to clip space."""
         near, far = self._near_far()

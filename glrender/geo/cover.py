@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from glrender.geo import mercator
 from glrender.geo.camera import Camera, TileID
 
 # MapLibre keeps this many max-zoom tiles around the camera before it lowers the level of detail.
@@ -99,3 +100,67 @@ def covering_tiles(
                 stack.append((z + 1, 2 * x + cx_, 2 * y + cy_, w))
     out.sort(key=lambda t: t[0])
     return [t for _, t in out]
+
+
+def tile_in_bounds(z: int, x: int, y: int, bounds: tuple[float, float, float, float] | None) -> bool:
+    """Whether a canonical tile touches a source's ``bounds`` (W, S, E, N degrees), as MapLibre's
+    TileBounds decides which tiles a source has: tiles outside are never requested."""
+    if bounds is None:
+        return True
+    w, s, e, n = max(-180.0, bounds[0]), max(-90.0, bounds[1]), min(180.0, bounds[2]), min(90.0, bounds[3])
+    size = 2**z
+    min_x = math.floor(float(mercator.lon_to_x(w)) * size)
+    max_x = math.ceil(float(mercator.lon_to_x(e)) * size)
+    min_y = math.floor(float(mercator.lat_to_y(n)) * size)
+    max_y = math.ceil(float(mercator.lat_to_y(s)) * size)
+    return min_x <= x < max_x and min_y <= y < max_y
+
+
+Rect = tuple[float, float, float, float]
+
+
+def unmasked_rects(tiles: list[TileID]) -> dict[TileID, list[Rect]]:
+    """The parts of each raster tile left visible by the tiles drawn over it.
+
+    MapLibre draws raster tiles highest ``overscaled_z`` first with a stencil per zoom, so a pixel shows
+    the most detailed tile covering it (a parent standing in for a missing child shows only where no
+    child is drawn). We get the same result without a stencil buffer: each tile is cut into quadtree
+    cells not covered by a higher tile of the same world copy. Rects are fractions of the tile
+    (x0, y0, x1, y1) in 0..1.
+    """
+    by_wrap: dict[int, list[TileID]] = {}
+    for t in tiles:
+        by_wrap.setdefault(t.wrap, []).append(t)
+    out: dict[TileID, list[Rect]] = {}
+    for t in tiles:
+        above = [o for o in by_wrap[t.wrap] if o.overscaled_z > t.overscaled_z]
+        out[t] = _free_cells(t, above)
+    return out
+
+
+def _free_cells(t: TileID, above: list[TileID]) -> list[Rect]:
+    rects: list[Rect] = []
+    stack = [(t.z, t.x, t.y)]
+    while stack:
+        z, x, y = stack.pop()
+        covered = False
+        inside = False
+        for o in above:
+            if o.z <= z:
+                if (x >> (z - o.z)) == o.x and (y >> (z - o.z)) == o.y:
+                    covered = True
+                    break
+            elif (o.x >> (o.z - z)) == x and (o.y >> (o.z - z)) == y:
+                inside = True
+        if covered:
+            continue
+        if not inside:
+            k = 2.0 ** (z - t.z)
+            fx, fy = x / k - t.x, y / k - t.y
+            rects.append((fx, fy, fx + 1 / k, fy + 1 / k))
+            continue
+        for dy in (0, 1):
+            for dx in (0, 1):
+                stack.append((z + 1, 2 * x + dx, 2 * y + dy))
+    rects.sort()
+    return rects

@@ -13,6 +13,7 @@ from moderngl import (
     FUNC_ADD,
     LINEAR,
     LINEAR_MIPMAP_LINEAR,
+    LINEAR_MIPMAP_NEAREST,
     LINES,
     NEAREST,
     NOTHING,
@@ -31,7 +32,8 @@ from moderngl import (
 )
 
 __all__ = [
-    "BLEND", "CULL_FACE", "DEPTH_TEST", "FUNC_ADD", "LINEAR", "LINEAR_MIPMAP_LINEAR", "LINES", "NEAREST",
+    "BLEND", "CULL_FACE", "DEPTH_TEST", "FUNC_ADD", "LINEAR", "LINEAR_MIPMAP_LINEAR", "LINEAR_MIPMAP_NEAREST",
+    "LINES", "NEAREST",
     "NOTHING", "ONE", "ONE_MINUS_SRC_ALPHA", "POINTS", "TRIANGLE_STRIP", "TRIANGLES", "Buffer", "Context",
     "Framebuffer", "Program", "Texture", "Uniform", "VertexArray",
 ]

@@ -67,13 +67,9 @@ def plan_frame(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCa
             tiles = covers[src.id] = src.cover(camera)
         items: list[tuple[TileID, Any]] = []
         if layer.type == "raster":
-            if src.type not in ("raster", "raster-dem"):
+            if src.type not in ("raster", "raster-dem", "image"):
                 continue
-            for t in tiles:
-                r = src.raster(t)
-                if r is not None:
-                    items.append((t, r))
-            works.append(LayerWork(layer, items))
+            works.append(LayerWork(layer, src.raster_items(tiles, zoom)))
             continue
         if src.type not in ("vector", "geojson"):
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -14,7 +15,8 @@ import numpy as np
 
 from glrender.errors import GlrenderError, SourceError, TileError
 from glrender.geo.camera import Camera, TileID
-from glrender.geo.cover import covering_tiles
+from glrender.geo.cover import covering_tiles, tile_in_bounds
+from glrender.render.image_source import ImageSource
 from glrender.tiles.features import TileLayer
 from glrender.tiles.geojson import GeoJSONSource
 from glrender.tiles.mvt import decode_tile
@@ -27,6 +29,10 @@ log = logging.getLogger("glrender.render")
 class RasterTile:
     key: Any
     rgba: np.ndarray  # straight alpha uint8 (h, w, 4)
+    # An image source's four corners (TL, TR, BR, BL) in tile units of the tile it is drawn in;
+    # None for a tile of a tiled source, which fills its tile square.
+    corners: tuple[tuple[float, float], ...] | None = None
+    mipmaps: bool = True  # MapLibre mipmaps raster tiles, not image sources
 
 
 class _LRU(OrderedDict[Any, Any]):
@@ -55,6 +61,8 @@ class RuntimeSource:
         self.spec = spec
         self.tiles: TileSource | None = None
         self.geojson: GeoJSONSource | None = None
+        self.image: ImageSource | None = None
+        self.bounds: tuple[float, float, float, float] | None = None
         self._cache = _LRU(cache_size)
         self._lock = threading.Lock()
         # Only the source layers the style draws are decoded (labels-only layers of a tile can be
@@ -75,17 +83,53 @@ class RuntimeSource:
             self.minzoom = int(self.tiles.minzoom)
             self.maxzoom = int(self.tiles.maxzoom)
             self.tile_size = int(self.tiles.tile_size)
+            self.bounds = getattr(self.tiles, "bounds", None)
+        elif self.type == "image":
+            self.image = ImageSource(sid, spec, base_dir)
+            self.minzoom, self.maxzoom, self.tile_size = 0, 22, 512
         else:
             raise SourceError(f"source {sid!r}: unsupported type {self.type!r}")
 
     def cover(self, camera: Camera) -> list[TileID]:
-        return covering_tiles(
+        if self.image is not None:
+            return self.image.cover(camera)
+        tiles = covering_tiles(
             camera,
             tile_size=self.tile_size,
             minzoom=self.minzoom,
             maxzoom=self.maxzoom,
             round_zoom=self.type != "vector" and self.type != "geojson",
         )
+        if self.bounds is not None:
+            tiles = [t for t in tiles if tile_in_bounds(t.z, t.x, t.y, self.bounds)]
+        return tiles
+
+    def raster_items(self, tiles: list[TileID], zoom: float) -> list[tuple[TileID, RasterTile]]:
+        """Raster tiles to draw for a cover: a missing tile is stood in for by its nearest ancestor
+        that exists (MapLibre retains loaded parents), down to ten zooms up or the source minzoom."""
+        if self.image is not None:
+            img = self.image.raster()
+            return [] if img is None else [(t, img) for t in tiles]
+        items: list[tuple[TileID, RasterTile]] = []
+        seen: set[TileID] = set()
+        lowest = max(int(math.floor(zoom)) - 10, self.minzoom)
+        for t in tiles:
+            r = self.raster(t)
+            if r is not None:
+                items.append((t, r))
+                continue
+            for z in range(t.z - 1, lowest - 1, -1):
+                parent = TileID(z, t.x >> (t.z - z), t.y >> (t.z - z), z, t.wrap)
+                if parent in seen:
+                    break
+                seen.add(parent)
+                if not tile_in_bounds(parent.z, parent.x, parent.y, self.bounds):
+                    continue
+                r = self.raster(parent)
+                if r is not None:
+                    items.append((parent, r))
+                    break
+        return items
 
     def layers(self, tile: TileID) -> dict[str, TileLayer]:
         key = tile.canonical
