@@ -15,9 +15,11 @@ import numpy as np
 from glrender.errors import RenderError
 from glrender.geo.camera import MAX_PITCH, MAX_ZOOM, Camera
 from glrender.geo.mercator import zoom_for_bbox
+from glrender.render.draw_symbol import place_frame
 from glrender.render.plan import BucketCache, plan_frame
 from glrender.render.sources import SourceSet
 from glrender.style.parse import parse_style
+from glrender.symbol.resources import SymbolResources
 
 MAX_OUTPUT_PX = 8192
 
@@ -75,6 +77,7 @@ class Renderer:
                 used.setdefault(layer.source, set()).add(layer.source_layer)
         self.sources = SourceSet(raw_sources, parsed.base_dir, {k: frozenset(v) for k, v in used.items()})
         self.buckets = BucketCache(bucket_cache_size)
+        self.symbols = SymbolResources(parsed.glyphs, parsed.base_dir, parsed.sprite)
         self._frame: Any = None
         self._gpu: Any = None
         self._lock = threading.Lock()
@@ -139,7 +142,9 @@ class Renderer:
                           height=height, scale=scale, bbox=bbox, padding=padding)
         with self._lock:
             gstate = dict(self.style.global_state_defaults)
-            works = plan_frame(self.style, cam, self.sources, self.buckets, gstate)
+            works = plan_frame(self.style, cam, self.sources, self.buckets, gstate, self.symbols)
+            # Labels are placed once for the whole image, before any framebuffer piece is drawn.
+            works = place_frame(cam, works, self.symbols, gstate)
             frame = self._frame_renderer()
             arr = frame.render(cam, works, light=self.style.light, global_state=gstate)
         return Image(arr)

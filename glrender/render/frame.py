@@ -16,6 +16,7 @@ from glrender.render.draw_extrusion import draw_extrusion
 from glrender.render.draw_fill import draw_fill
 from glrender.render.draw_line import draw_line
 from glrender.render.draw_raster import draw_raster
+from glrender.render.draw_symbol import draw_symbol
 from glrender.render.tiling import pieces, unpremultiply
 
 DrawFn = Callable[[FrameContext, LayerWork], None]
@@ -27,6 +28,7 @@ DRAWERS: dict[str, DrawFn] = {
     "circle": draw_circle,
     "fill-extrusion": draw_extrusion,
     "raster": draw_raster,
+    "symbol": draw_symbol,
 }
 
 

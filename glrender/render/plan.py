@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import OrderedDict
 from typing import Any
@@ -12,10 +13,11 @@ from glrender.geo.camera import Camera, TileID
 from glrender.render.context import LayerWork
 from glrender.render.sources import SourceSet
 from glrender.style.vectorize import Columns
+from glrender.symbol.bucket import build_symbol
 
 log = logging.getLogger("glrender.render")
 
-DRAWN_TYPES = frozenset({"background", "fill", "line", "circle", "fill-extrusion", "raster"})
+DRAWN_TYPES = frozenset({"background", "fill", "line", "circle", "fill-extrusion", "raster", "symbol"})
 
 
 class BucketCache:
@@ -47,7 +49,7 @@ def layer_visible(layer: Any, zoom: float) -> bool:
 
 
 def plan_frame(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCache,
-               global_state: Any = None) -> list[LayerWork]:
+               global_state: Any = None, symbols: Any = None) -> list[LayerWork]:
     zoom = camera.zoom
     covers: dict[str, list[TileID]] = {}
     # Property columns per decoded tile layer, shared by every style layer filtering it this frame.
@@ -74,7 +76,13 @@ def plan_frame(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCa
         if src.type not in ("vector", "geojson"):
             continue
         source_layer = layer.source_layer if src.type == "vector" else "_geojson"
-        build = BUILDERS[layer.type]
+        if layer.type == "symbol":
+            if symbols is None:
+                continue
+            # Symbol layout needs glyphs (and atlas space): bind the renderer's symbol resources.
+            build = functools.partial(build_symbol, res=symbols)
+        else:
+            build = BUILDERS[layer.type]
         for t in tiles:
             key = (src.id, t.canonical, t.overscaled_z, layer.id)
             hit, bucket = buckets.get(key)

@@ -1,0 +1,104 @@
+"""Symbol layers: placement once per image (``place_frame``), then each piece draws the placed quads.
+
+Placed vertices change every render, so they go to the MeshCache as per-render ("dynamic") arrays of
+an owner object that lives as long as the renderer's symbol resources; the cache keeps only the newest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from glrender.geo.camera import Camera, TileID
+from glrender.gpu import gl, modes
+from glrender.render.context import FrameContext, LayerWork
+from glrender.render.draw_common import set_uniforms
+from glrender.symbol.placement import SymbolDraw, VertexSet, place_symbols
+from glrender.symbol.resources import SymbolResources
+
+_PLACED = TileID(0, 0, 0, 0)
+_serial = [0]
+
+
+def place_frame(camera: Camera, works: Sequence[LayerWork], resources: SymbolResources | None,
+                global_state: Any = None) -> list[LayerWork]:
+    """Replace each symbol layer's (tile, bucket) items by its placed draw for this camera."""
+    if resources is None or not any(w.layer.type == "symbol" for w in works):
+        return list(works)
+    draws = place_symbols(camera, works, global_state, resources)
+    out: list[LayerWork] = []
+    for w in works:
+        if w.layer.type == "symbol":
+            d = draws.get(w.layer.id)
+            if d is None:
+                continue
+            d.extras["resources"] = resources
+            _serial[0] += 1
+            d.extras["serial"] = _serial[0]
+            out.append(LayerWork(w.layer, [(_PLACED, d)]))
+        else:
+            out.append(w)
+    return out
+
+
+def _texture(fc: FrameContext, key: Any, data: np.ndarray, version: int) -> gl.Texture:
+    tex = fc.gpu.textures.get(key)
+    h, w = data.shape[:2]
+    comps = 1 if data.ndim == 2 else data.shape[2]
+    if tex is None or tex.size != (w, h) or getattr(tex, "extra", None) != version:
+        if tex is not None and tex.size == (w, h):
+            tex.write(np.ascontiguousarray(data).tobytes())
+        else:
+            if tex is not None:
+                tex.release()
+            tex = fc.ctx.texture((w, h), comps, np.ascontiguousarray(data).tobytes())
+            fc.gpu.textures[key] = tex
+        tex.filter = (gl.LINEAR, gl.LINEAR)
+        tex.repeat_x = False
+        tex.repeat_y = False
+        tex.extra = version
+    return tex
+
+
+def _draw_set(fc: FrameContext, program: str, vs: VertexSet, owner: Any, serial: int, tex: gl.Texture,
+              uniforms: dict[str, Any], passes: Sequence[dict[str, Any]]) -> None:
+    prog = fc.gpu.programs.get(program)
+    dyn = {k[2:]: v for k, v in vs.arrays.items()}
+    vao = fc.gpu.meshes.vertex_array(prog, owner, {}, vs.indices, index_name=f"indices@{serial}",
+                                     dynamic=dyn, dynamic_key=serial)
+    tex.use(0)
+    base = dict(uniforms)
+    base["u_texture"] = 0
+    mode = modes.PREMULTIPLIED
+    for extra in passes:
+        u = dict(base)
+        u.update(extra)
+        set_uniforms(prog, u)
+        modes.apply(fc.ctx, fc.fbo, mode)
+        vao.render(gl.TRIANGLES)
+
+
+def draw_symbol(fc: FrameContext, work: LayerWork) -> None:
+    for _tile, d in work.items:
+        if not isinstance(d, SymbolDraw):
+            continue
+        res: SymbolResources = d.extras["resources"]
+        serial = int(d.extras["serial"])
+        dpr = float(fc.camera.scale)
+        if d.icon is not None and d.extras.get("icon_atlas") is not None:
+            atlas = d.extras["icon_atlas"]
+            tex = _texture(fc, ("symbol-icons", id(res), atlas.channels, id(atlas)), atlas.data, atlas.version)
+            u = {"u_texsize": (float(atlas.width), float(atlas.height)), "u_device_pixel_ratio": dpr}
+            if d.icon_sdf:
+                passes = ([{"u_is_halo": True}] if d.icon_halo else []) + [{"u_is_halo": False}]
+                _draw_set(fc, "symbol_sdf", d.icon, res.owner(d.layer.id, "icon"), serial, tex, u, passes)
+            else:
+                _draw_set(fc, "symbol_icon", d.icon, res.owner(d.layer.id, "icon"), serial, tex, u, [{}])
+        if d.text is not None:
+            atlas = res.atlas
+            tex = _texture(fc, ("symbol-glyphs", id(res)), atlas.data, atlas.version)
+            u = {"u_texsize": (float(atlas.width), float(atlas.height)), "u_device_pixel_ratio": dpr}
+            passes = ([{"u_is_halo": True}] if d.halo else []) + [{"u_is_halo": False}]
+            _draw_set(fc, "symbol_sdf", d.text, res.owner(d.layer.id, "text"), serial, tex, u, passes)

@@ -1,0 +1,1 @@
+"""Symbol layers: per-tile layout (anchors, shaped text, icons), one placement pass per image."""

@@ -1,0 +1,125 @@
+"""Where symbols go along lines: evenly spaced anchors that keep labels on the line and off sharp
+bends (MapLibre's getAnchors / resample / checkMaxAngle / getCenterAnchor behaviour)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Anchor:
+    x: float
+    y: float
+    angle: float     # radians, direction of the segment
+    segment: int     # index of the segment's first vertex (-1 for point anchors)
+
+
+def _seg_lengths(line: np.ndarray) -> np.ndarray:
+    d = np.diff(line, axis=0)
+    return np.hypot(d[:, 0], d[:, 1])
+
+
+def check_max_angle(line: np.ndarray, anchor: Anchor, label_length: float, window: float,
+                    max_angle: float) -> bool:
+    """False when the label would bend more than ``max_angle`` within any ``window`` of its length."""
+    if anchor.segment < 0:
+        return True
+    p = (anchor.x, anchor.y)
+    index = anchor.segment + 1
+    dist = 0.0
+    # go back to where the label starts
+    while dist > -label_length / 2:
+        index -= 1
+        if index < 0:
+            return False
+        dist -= math.hypot(line[index][0] - p[0], line[index][1] - p[1])
+        p = (line[index][0], line[index][1])
+    dist += math.hypot(line[index][0] - line[index + 1][0], line[index][1] - line[index + 1][1])
+    index += 1
+    recent: list[tuple[float, float]] = []  # (distance, angle delta)
+    total = 0.0
+    while dist < label_length / 2:
+        if index + 1 >= len(line):
+            return False
+        prev, cur, nxt = line[index - 1], line[index], line[index + 1]
+        a_in = math.atan2(cur[1] - prev[1], cur[0] - prev[0])
+        a_out = math.atan2(nxt[1] - cur[1], nxt[0] - cur[0])
+        delta = (a_out - a_in + 3 * math.pi) % (2 * math.pi) - math.pi
+        recent.append((dist, delta))
+        total += delta
+        while recent and dist - recent[0][0] > window:
+            total -= recent.pop(0)[1]
+        if abs(total) > max_angle:
+            return False
+        index += 1
+        dist += math.hypot(cur[0] - nxt[0], cur[1] - nxt[1])
+    return True
+
+
+def _resample(line: np.ndarray, offset: float, spacing: float, window: float, max_angle: float,
+              label_length: float, continued: bool, middle: bool, extent: float) -> list[Anchor]:
+    half = label_length / 2
+    seg = _seg_lengths(line)
+    total = float(seg.sum())
+    dist = 0.0
+    marked = offset - spacing
+    out: list[Anchor] = []
+    for i in range(len(line) - 1):
+        a, b = line[i], line[i + 1]
+        sd = float(seg[i])
+        angle = math.atan2(b[1] - a[1], b[0] - a[0])
+        while marked + spacing < dist + sd:
+            marked += spacing
+            t = (marked - dist) / sd
+            x = a[0] + (b[0] - a[0]) * t
+            y = a[1] + (b[1] - a[1]) * t
+            if 0 <= x < extent and 0 <= y < extent and marked - half >= 0 and marked + half <= total:
+                anc = Anchor(float(round(x)), float(round(y)), angle, i)
+                if not window or check_max_angle(line, anc, label_length, window, max_angle):
+                    out.append(anc)
+        dist += sd
+    if not middle and not out and not continued:
+        out = _resample(line, dist / 2, spacing, window, max_angle, label_length, continued, True, extent)
+    return out
+
+
+def line_anchors(line: np.ndarray, spacing: float, max_angle: float, label_length: float, window: float,
+                 overscaling: float, extent: float, glyph_size: float = 24.0, box_scale: float = 1.0) -> list[Anchor]:
+    """Anchors every ``spacing`` tile units; lines entering from outside the tile start half a spacing in."""
+    if len(line) < 2:
+        return []
+    x0, y0 = line[0]
+    continued = x0 == 0 or x0 == extent or y0 == 0 or y0 == extent
+    if spacing - label_length < spacing / 4:
+        spacing = label_length + spacing / 4
+    extra = glyph_size * 2
+    if not continued:
+        # label_length already includes box_scale; MapLibre scales the sum by it once more.
+        offset = ((label_length / 2 + extra) * box_scale * overscaling) % spacing
+    else:
+        offset = (spacing / 2 * overscaling) % spacing
+    return _resample(line, offset, spacing, window, max_angle, label_length, continued, False, extent)
+
+
+def center_anchor(line: np.ndarray, max_angle: float, label_length: float, window: float) -> Anchor | None:
+    """The anchor at the middle of the line's length (symbol-placement line-center)."""
+    if len(line) < 2:
+        return None
+    seg = _seg_lengths(line)
+    center = float(seg.sum()) / 2
+    prev = 0.0
+    for i in range(len(line) - 1):
+        sd = float(seg[i])
+        if prev + sd > center:
+            t = (center - prev) / sd if sd else 0.0
+            a, b = line[i], line[i + 1]
+            anc = Anchor(float(a[0] + (b[0] - a[0]) * t), float(a[1] + (b[1] - a[1]) * t),
+                         math.atan2(b[1] - a[1], b[0] - a[0]), i)
+            if not window or check_max_angle(line, anc, label_length, window, max_angle):
+                return anc
+            return None
+        prev += sd
+    return None

@@ -1,0 +1,241 @@
+"""Symbol buckets: one tile's features of one symbol layer laid out — anchors, shaped glyph quads
+with their atlas rectangles, icon names — in layout units independent of the camera. Sizes, paint
+values, collision and screen positions are decided later, once per image, by placement."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from glrender.buckets.base import tile_context
+from glrender.geo.camera import TileID
+from glrender.style.expressions import types as T
+from glrender.symbol.anchors import Anchor, center_anchor, line_anchors
+from glrender.symbol.polylabel import pole_of_inaccessibility
+from glrender.symbol.resources import SymbolResources
+from glrender.text.shaping import ONE_EM, Section, Shaping, glyph_quad, shape_text
+from glrender.tiles.features import LINESTRING, POINT, POLYGON, Feature
+
+
+@dataclass
+class TextLayout:
+    quads: np.ndarray          # (n, 4) x1, y1, x2, y2 in layout pixels (24 px em), unrotated
+    tex: np.ndarray            # (n, 4) atlas x, y, w, h
+    centers: np.ndarray        # (n,) glyph centre along the line (x), for line placement
+    colors: list[Any]          # per glyph: a section colour or None
+    box: tuple[float, float, float, float]  # shaping bbox left, top, right, bottom (layout px)
+
+
+@dataclass
+class SymbolInstance:
+    feature: int
+    anchor: Anchor
+    line: np.ndarray | None            # tile coordinates of the line a line label follows
+    text: TextLayout | None
+    icon: str | None
+    sort_key: float
+    text_offset: tuple[float, float]   # layout px
+    text_rotate: float                 # degrees
+    order: int = 0
+
+
+@dataclass
+class SymbolBucket:
+    layer_type: str
+    tile: TileID
+    extent: int
+    features: list[Feature]
+    instances: list[SymbolInstance] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.instances
+
+
+def _transform(s: str, how: str) -> str:
+    if how == "uppercase":
+        return s.upper()
+    if how == "lowercase":
+        return s.lower()
+    return s
+
+
+def _sections(value: Any, font: str, transform: str) -> list[Section]:
+    if value is None:
+        return []
+    if not isinstance(value, T.Formatted):
+        value = T.Formatted.from_string(str(value))
+    out = []
+    for s in value.sections:
+        if s.image is not None and not s.text:
+            continue  # images inside text: not drawn yet
+        out.append(Section(_transform(s.text, transform), s.font_stack or font,
+                           float(s.scale) if s.scale is not None else 1.0, s.text_color, s.vertical_align))
+    return out
+
+
+def _font(v: Any) -> str:
+    if isinstance(v, list | tuple):
+        return ",".join(str(x) for x in v)
+    return str(v) if v else "Open Sans Regular,Arial Unicode MS Regular"
+
+
+def _text_layout(shaping: Shaping, res: SymbolResources, offset: tuple[float, float],
+                 along_line: bool) -> TextLayout | None:
+    quads, tex, centers, colors = [], [], [], []
+    for p in shaping.glyphs:
+        rect = res.glyph_rect(p.fontstack, p.glyph)
+        if rect is None:
+            continue  # a space: advances but draws nothing
+        x1, y1, x2, y2 = glyph_quad(p, (0.0, 0.0) if along_line else offset)
+        if along_line:
+            half = p.glyph.advance * p.scale / 2
+            cx = p.x + half
+            x1 -= cx
+            x2 -= cx
+            centers.append(cx)
+        else:
+            centers.append(0.0)
+        quads.append((x1, y1, x2, y2))
+        tex.append(rect)
+        colors.append(p.section)
+    if not quads:
+        return None
+    return TextLayout(np.array(quads, np.float64), np.array(tex, np.float64), np.array(centers, np.float64),
+                      colors, (shaping.left, shaping.top, shaping.right, shaping.bottom))
+
+
+def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: int,
+                 res: SymbolResources) -> SymbolBucket | None:
+    zoom = float(tile.overscaled_z)
+    lay = layout = layer.layout
+    placement = lay["symbol-placement"].evaluate(zoom)
+    has_text = not (lay["text-field"].is_constant and _empty_text(lay["text-field"].constant_value))
+    has_icon = not (lay["icon-image"].is_constant and lay["icon-image"].constant_value is None)
+    if not has_text and not has_icon:
+        return None
+    overscaling = 2.0 ** (tile.overscaled_z - tile.z)
+    tile_px_ratio = extent / (512.0 * overscaling)
+    spacing = float(lay["symbol-spacing"].evaluate(zoom)) * tile_px_ratio
+    max_angle = math.radians(float(lay["text-max-angle"].evaluate(zoom)))
+    line_height = float(lay["text-line-height"].evaluate(zoom)) * ONE_EM
+    sort_prop = lay.get("symbol-sort-key")
+    z_order = lay["symbol-z-order"].evaluate(zoom)
+    bucket = SymbolBucket("symbol", tile, extent, list(features))
+    ctx = tile_context(tile, extent, zoom=zoom)
+    along = placement != "point"
+    for fi, f in enumerate(bucket.features):
+        ctx.feature = f
+
+        def ev(name: str, feat: Feature = f) -> Any:
+            return layout[name].evaluate(zoom, feat, ctx=ctx)
+
+        text: TextLayout | None = None
+        shaping: Shaping | None = None
+        offset = (0.0, 0.0)
+        rotate = 0.0
+        if has_text:
+            font = _font(ev("text-font"))
+            secs = _sections(ev("text-field"), font, ev("text-transform"))
+            if secs and any(s.text for s in secs):
+                stacks: dict[str, dict[int, Any]] = {}
+                for s in secs:
+                    stacks.setdefault(s.fontstack, {}).update(
+                        res.glyphs.glyphs(s.fontstack, (ord(c) for c in s.text)))
+                anchor = ev("text-anchor")
+                justify = ev("text-justify")
+                if justify == "auto":
+                    justify = "right" if anchor.endswith("right") else "left" if anchor.endswith("left") else "center"
+                off = ev("text-offset") or [0, 0]
+                offset = (float(off[0]) * ONE_EM, float(off[1]) * ONE_EM)
+                max_width = float(ev("text-max-width")) * ONE_EM if placement == "point" else math.inf
+                spacing_px = float(ev("text-letter-spacing")) * ONE_EM
+                shaping = shape_text(secs, stacks, max_width=max_width, line_height=line_height,
+                                     spacing=spacing_px, anchor="center" if along else anchor,
+                                     justify=justify, translate=(0.0, 0.0) if along else offset)
+                if shaping is not None:
+                    text = _text_layout(shaping, res, offset, along)
+                    if text is not None:
+                        text.colors = [secs[i].color for i in text.colors]
+                rotate = float(ev("text-rotate") or 0.0)
+        icon: str | None = None
+        if has_icon:
+            img = ev("icon-image")
+            if img is not None:
+                icon = str(img) or None
+        if text is None and icon is None:
+            continue
+        key = 0.0
+        if sort_prop is not None and not sort_prop.is_constant:
+            key = float(sort_prop.evaluate(zoom, f, ctx=ctx))
+        if not math.isfinite(key):
+            key = 0.0
+        label_len = 0.0
+        if text is not None:
+            label_len = (text.box[2] - text.box[0])
+        text_size = float(ev("text-size") or 16.0) if has_text else 16.0
+        box_scale = tile_px_ratio * text_size / ONE_EM
+        for anchor_pt, line in _anchors(f, placement, spacing, max_angle, label_len * box_scale,
+                                        3 / 5 * ONE_EM * box_scale if text is not None else 0.0,
+                                        overscaling, extent, box_scale):
+            bucket.instances.append(SymbolInstance(fi, anchor_pt, line, text, icon, key, offset, rotate))
+    if sort_prop is not None and not sort_prop.is_constant and z_order != "viewport-y":
+        bucket.instances.sort(key=lambda s: s.sort_key)  # stable: ties keep feature order
+    for i, inst in enumerate(bucket.instances):
+        inst.order = i
+    return bucket if bucket.instances else None
+
+
+def _empty_text(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, T.Formatted):
+        return v.is_empty()
+    return str(v) == ""
+
+
+def _anchors(f: Feature, placement: str, spacing: float, max_angle: float, label_len: float, window: float,
+             overscaling: float, extent: int, box_scale: float) -> list[tuple[Anchor, np.ndarray | None]]:
+    out: list[tuple[Anchor, np.ndarray | None]] = []
+
+    def inside(x: float, y: float) -> bool:
+        return 0 <= x < extent and 0 <= y < extent
+
+    if placement in ("line", "line-center"):
+        lines: list[np.ndarray] = []
+        if f.geom_type == LINESTRING:
+            lines = list(f.geometry)
+        elif f.geom_type == POLYGON:
+            lines = [np.vstack([r, r[:1]]) for poly in f.geometry for r in poly if len(r)]
+        for line in lines:
+            line = np.asarray(line, np.float64)
+            if placement == "line-center":
+                a = center_anchor(line, max_angle, label_len, window)
+                if a is not None and inside(a.x, a.y):
+                    out.append((a, line))
+            else:
+                for a in line_anchors(line, spacing, max_angle, label_len, window, overscaling, extent,
+                                      box_scale=box_scale):
+                    out.append((a, line))
+        return out
+    if f.geom_type == POINT:
+        for pts in f.geometry:
+            for x, y in np.asarray(pts):
+                if inside(x, y):
+                    out.append((Anchor(float(x), float(y), 0.0, -1), None))
+    elif f.geom_type == LINESTRING:
+        for line in f.geometry:
+            if len(line) and inside(*line[0]):
+                out.append((Anchor(float(line[0][0]), float(line[0][1]), 0.0, -1), None))
+    elif f.geom_type == POLYGON:
+        for poly in f.geometry:
+            if not poly or len(poly[0]) < 3:
+                continue
+            x, y = pole_of_inaccessibility([np.asarray(r, np.float64) for r in poly])
+            if inside(x, y):
+                out.append((Anchor(x, y, 0.0, -1), None))
+    return out

@@ -1,0 +1,310 @@
+"""The placement pass: ONE collision pass over the whole output image, before any piece is drawn.
+
+Layers are placed from the top of the style down (upper layers win), symbols of a layer in sort-key
+order across all its tiles. The result per layer is a ``SymbolDraw`` with vertices already in clip
+space of the full image, so every framebuffer piece draws exactly the same labels.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from glrender.buckets.base import as_vec4, tile_context
+from glrender.geo.camera import Camera, TileID
+from glrender.symbol.bucket import SymbolBucket, SymbolInstance
+from glrender.symbol.collision import CollisionGrid
+from glrender.symbol.project import View, along_line, corners, glyph_corners_along, rotation
+from glrender.text.shaping import ONE_EM
+
+
+@dataclass
+class VertexSet:
+    """Quads ready to draw: attribute arrays (4 vertices per quad) and triangle indices."""
+
+    arrays: dict[str, np.ndarray]
+    indices: np.ndarray
+
+
+@dataclass
+class SymbolDraw:
+    layer: Any
+    text: VertexSet | None = None
+    icon: VertexSet | None = None
+    halo: bool = False
+    icon_halo: bool = False
+    icon_sdf: bool = False
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class _Quads:
+    """Accumulates glyph or icon quads with their per-quad paint values."""
+
+    def __init__(self) -> None:
+        self.clip: list[np.ndarray] = []
+        self.tex: list[np.ndarray] = []
+        self.data: list[np.ndarray] = []
+        self.fill: list[np.ndarray] = []
+        self.halo: list[np.ndarray] = []
+        self.props: list[np.ndarray] = []
+
+    def add(self, clip: np.ndarray, tex: np.ndarray, font_scale: float, gamma: np.ndarray,
+            fill: np.ndarray, halo: tuple[float, ...], props: tuple[float, float, float]) -> None:
+        n = len(tex)
+        self.clip.append(clip.reshape(n * 4, 4))
+        x, y, w, h = tex[:, 0], tex[:, 1], tex[:, 2], tex[:, 3]
+        t = np.stack([np.stack([x, y], -1), np.stack([x + w, y], -1), np.stack([x, y + h], -1),
+                      np.stack([x + w, y + h], -1)], axis=1)
+        self.tex.append(t.reshape(n * 4, 2))
+        d = np.empty((n * 4, 2))
+        d[:, 0] = font_scale
+        d[:, 1] = gamma.reshape(-1)
+        self.data.append(d)
+        self.fill.append(np.repeat(fill.reshape(-1, 4), 4, axis=0) if fill.ndim == 2 else np.tile(fill, (n * 4, 1)))
+        self.halo.append(np.tile(np.asarray(halo, np.float64), (n * 4, 1)))
+        self.props.append(np.tile(np.asarray(props, np.float64), (n * 4, 1)))
+
+    def build(self) -> VertexSet | None:
+        if not self.clip:
+            return None
+        clip = np.concatenate(self.clip)
+        n = len(clip) // 4
+        base = (np.arange(n, dtype=np.uint32) * 4)[:, None]
+        idx = (base + np.array([0, 1, 2, 1, 3, 2], np.uint32)).reshape(-1, 3)
+        arrays = {
+            "a_clip": clip.astype(np.float32),
+            "a_tex": np.concatenate(self.tex).astype(np.float32),
+            "a_data": np.concatenate(self.data).astype(np.float32),
+            "a_fill_color": np.concatenate(self.fill).astype(np.float32),
+            "a_halo_color": np.concatenate(self.halo).astype(np.float32),
+            "a_props": np.concatenate(self.props).astype(np.float32),
+        }
+        return VertexSet(arrays, idx)
+
+
+def _overlap(layout: Any, zoom: float, kind: str) -> str:
+    v = layout[f"{kind}-overlap"].evaluate(zoom) if f"{kind}-overlap" in layout else None
+    if v in ("never", "always", "cooperative"):
+        return str(v)
+    return "always" if layout[f"{kind}-allow-overlap"].evaluate(zoom) else "never"
+
+
+class _Paint:
+    """Per-feature paint/size values at the camera zoom, evaluated once per (bucket, feature)."""
+
+    def __init__(self, layer: Any, zoom: float, global_state: Any) -> None:
+        self.layer = layer
+        self.zoom = zoom
+        self.global_state = global_state
+        self.cache: dict[tuple[int, int, str], Any] = {}
+        self.const: dict[str, Any] = {}
+        for name in ("text-size", "text-color", "text-halo-color", "text-opacity", "text-halo-width",
+                     "text-halo-blur", "text-translate", "text-translate-anchor"):
+            p = layer.get(name)
+            if p.is_feature_constant:
+                self.const[name] = p.evaluate(zoom)
+
+    def get(self, name: str, bucket: SymbolBucket, fi: int) -> Any:
+        if name in self.const:
+            return self.const[name]
+        key = (id(bucket), fi, name)
+        if key not in self.cache:
+            ctx = tile_context(bucket.tile, bucket.extent, bucket.features[fi], zoom=self.zoom,
+                               global_state=self.global_state)
+            self.cache[key] = self.layer.get(name).evaluate(self.zoom, bucket.features[fi], ctx=ctx)
+        return self.cache[key]
+
+
+def place_symbols(camera: Camera, works: Sequence[Any], global_state: Any = None,
+                  resources: Any = None) -> dict[str, SymbolDraw]:
+    """Place every symbol layer of the frame; returns draws by layer id."""
+    view = View.of(camera)
+    grid = CollisionGrid(view.width, view.height)
+    out: dict[str, SymbolDraw] = {}
+    for work in reversed(list(works)):
+        if work.layer.type != "symbol":
+            continue
+        out[work.layer.id] = _place_layer(view, grid, work.layer, work.items, global_state)
+    return out
+
+
+def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tuple[TileID, Any]],
+                 global_state: Any) -> SymbolDraw:
+    cam = view.camera
+    zoom = cam.zoom
+    lay = layer.layout
+    placement = lay["symbol-placement"].evaluate(zoom)
+    text_overlap = _overlap(lay, zoom, "text")
+    text_ignore = bool(lay["text-ignore-placement"].evaluate(zoom))
+    padding = float(lay["text-padding"].evaluate(zoom))
+    rot_align = lay["text-rotation-alignment"].evaluate(zoom)
+    pitch_align = lay["text-pitch-alignment"].evaluate(zoom)
+    if rot_align == "auto":
+        rot_align = "map" if placement != "point" else "viewport"
+    if pitch_align == "auto":
+        pitch_align = rot_align
+    keep_upright = bool(lay["text-keep-upright"].evaluate(zoom))
+    z_order = lay["symbol-z-order"].evaluate(zoom)
+    sort_prop = lay["symbol-sort-key"]
+    by_key = not sort_prop.is_constant and z_order != "viewport-y"
+    paint = _Paint(layer, zoom, global_state)
+    bearing = math.radians(cam.bearing)
+
+    cands: list[tuple[int, SymbolBucket, SymbolInstance]] = []
+    for ti, (_tile, bucket) in enumerate(items):
+        if isinstance(bucket, SymbolBucket):
+            cands.extend((ti, bucket, inst) for inst in bucket.instances)
+    if not cands:
+        return SymbolDraw(layer)
+    anchors_world = np.array([view.tile_to_world(b.tile, b.extent, np.array([[i.anchor.x, i.anchor.y]]))[0]
+                              for _, b, i in cands])
+    screen, wdist = view.to_screen(anchors_world)
+    order = list(range(len(cands)))
+    if by_key:
+        order.sort(key=lambda k: cands[k][2].sort_key)
+    elif z_order == "viewport-y":
+        order.sort(key=lambda k: -screen[k, 1])
+    placed: list[tuple[float, int, Any]] = []
+    for k in order:
+        ti, bucket, inst = cands[k]
+        if inst.text is None or wdist[k] <= 0 or not np.all(np.isfinite(screen[k])):
+            continue
+        fi = inst.feature
+        size = float(paint.get("text-size", bucket, fi) or 0.0)
+        if size <= 0:
+            continue
+        ratio = view.ccd / wdist[k] if pitch_align == "viewport" else wdist[k] / view.ccd
+        pr = min(max(0.5 + 0.5 * ratio, 0.0), 4.0)
+        fs = size / ONE_EM * pr
+        tr = paint.get("text-translate", bucket, fi) or [0, 0]
+        tvec = np.array([float(tr[0]), float(tr[1])])
+        if paint.get("text-translate-anchor", bucket, fi) == "map" and bearing:
+            tvec = rotation(-bearing) @ tvec
+        anchor_px = screen[k] + tvec
+        geo = _text_geometry(view, bucket, inst, anchors_world[k], anchor_px, tvec, fs, size, placement,
+                             rot_align, pitch_align, keep_upright, bearing)
+        if geo is None:
+            continue
+        clip, boxes = geo
+        if not any(grid.inside(*b) for b in boxes):
+            continue
+        pad = padding * pr
+        boxes = [(b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad) for b in boxes]
+        if text_overlap != "always" and any(grid.hit(*b, mode=text_overlap) for b in boxes):
+            continue
+        if not text_ignore:
+            for b in boxes:
+                grid.insert(*b, mode=text_overlap)
+        draw_key = inst.sort_key if by_key else (anchor_px[1] if _sort_by_y(lay, zoom, z_order, by_key) else 0.0)
+        placed.append((draw_key, k, (bucket, inst, clip, fs)))
+    placed.sort(key=lambda t: (t[0], t[1]))
+    quads = _Quads()
+    halo_any = False
+    gamma_base = 1.0
+    for _key, _k, (bucket, inst, clip, fs) in placed:
+        fi = inst.feature
+        text = inst.text
+        assert text is not None
+        color = as_vec4(paint.get("text-color", bucket, fi))
+        fill = np.tile(np.asarray(color), (len(text.tex), 1))
+        for gi, c in enumerate(text.colors):
+            if c is not None:
+                fill[gi] = as_vec4(c)
+        halo = as_vec4(paint.get("text-halo-color", bucket, fi))
+        hw = float(paint.get("text-halo-width", bucket, fi) or 0.0)
+        if hw > 0 and halo[3] > 0:
+            halo_any = True
+        props = (float(paint.get("text-opacity", bucket, fi)), hw, float(paint.get("text-halo-blur", bucket, fi) or 0))
+        if pitch_align == "map":
+            gamma = clip[..., 3] / (math.cos(cam.pitch_rad) * view.ccd)
+        else:
+            gamma = np.full(clip.shape[:-1], gamma_base)
+        quads.add(clip, text.tex, fs, gamma, fill, halo, props)
+    return SymbolDraw(layer, text=quads.build(), halo=halo_any)
+
+
+def _sort_by_y(lay: Any, zoom: float, z_order: str, by_key: bool) -> bool:
+    if z_order == "viewport-y":
+        return True
+    if z_order != "auto" or by_key:
+        return False
+    can_overlap = (_overlap(lay, zoom, "text") != "never" or _overlap(lay, zoom, "icon") != "never"
+                   or lay["text-ignore-placement"].evaluate(zoom) or lay["icon-ignore-placement"].evaluate(zoom))
+    return bool(can_overlap)
+
+
+def _aabb(c: np.ndarray) -> tuple[float, float, float, float]:
+    return (float(c[..., 0].min()), float(c[..., 1].min()), float(c[..., 0].max()), float(c[..., 1].max()))
+
+
+def _text_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, anchor_world: np.ndarray,
+                   anchor_px: np.ndarray, tvec: np.ndarray, fs: float, size: float, placement: str,
+                   rot_align: str, pitch_align: str, keep_upright: bool,
+                   bearing: float) -> tuple[np.ndarray, list[tuple[float, float, float, float]]] | None:
+    """Clip-space corners (n, 4, 4) of the glyphs and the collision boxes (CSS px) of one label."""
+    text = inst.text
+    assert text is not None
+    if placement != "point" and inst.line is not None:
+        return _line_geometry(view, bucket, inst, tvec, fs, pitch_align, keep_upright)
+    rot = math.radians(inst.text_rotate)
+    c = corners(text.quads)
+    if pitch_align == "map":
+        # Glyphs lie on the map plane: world pixels at this zoom are CSS pixels on the ground.
+        angle = rot if rot_align == "map" else rot - bearing
+        world = anchor_world + (c * fs) @ rotation(angle).T
+        world_t = world + tvec if tvec.any() else world
+        clip = view.world_to_clip(world_t).reshape(len(c), 4, 4)
+        px, _ = view.to_screen(world_t.reshape(-1, 2))
+        return clip, [_aabb(px)]
+    angle = rot - bearing if rot_align == "map" else rot
+    px = anchor_px + (c * fs) @ rotation(angle).T
+    clip = view.screen_to_clip(px).reshape(len(c), 4, 4)
+    left, top, right, bottom = text.box
+    bc = np.array([[left, top], [right, top], [left, bottom], [right, bottom]]) * fs
+    if angle:
+        bc = bc @ rotation(angle).T
+    return clip, [_aabb(anchor_px + bc)]
+
+
+def _line_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, tvec: np.ndarray, fs: float,
+                   pitch_align: str, keep_upright: bool
+                   ) -> tuple[np.ndarray, list[tuple[float, float, float, float]]] | None:
+    text = inst.text
+    assert text is not None and inst.line is not None
+    line_w = view.tile_to_world(bucket.tile, bucket.extent, inst.line)
+    anchor_w = view.tile_to_world(bucket.tile, bucket.extent, np.array([[inst.anchor.x, inst.anchor.y]]))[0]
+    if pitch_align == "map":
+        plane_line, plane_anchor = line_w, anchor_w
+    else:
+        sl, wl = view.to_screen(line_w)
+        if np.any(wl <= 0):
+            return None
+        plane_line = sl
+        plane_anchor = view.to_screen(anchor_w[None])[0][0]
+    centers = (text.centers + inst.text_offset[0]) * fs
+    oy = inst.text_offset[1] * fs
+    flip = False
+    pts, ang, ok = along_line(plane_line, inst.anchor.segment, plane_anchor, centers, flip)
+    if not ok:
+        return None
+    if keep_upright and len(pts):
+        ends = pts[[int(np.argmin(centers)), int(np.argmax(centers))]]
+        scr = view.to_screen(ends)[0] if pitch_align == "map" else ends
+        if scr[1, 0] < scr[0, 0]:
+            flip = True
+            pts, ang, ok = along_line(plane_line, inst.anchor.segment, plane_anchor, centers, flip)
+            if not ok:
+                return None
+    cw = glyph_corners_along(pts, ang, text.quads, fs, oy)
+    if pitch_align == "map":
+        world = cw + tvec if tvec.any() else cw
+        clip = view.world_to_clip(world.reshape(-1, 2)).reshape(len(cw), 4, 4)
+        px = view.to_screen(world.reshape(-1, 2))[0].reshape(len(cw), 4, 2)
+    else:
+        px = cw + tvec
+        clip = view.screen_to_clip(px.reshape(-1, 2)).reshape(len(cw), 4, 4)
+    return clip, [_aabb(p) for p in px]

@@ -1,0 +1,112 @@
+"""Glyphs by font stack: PBF ranges from the style's ``glyphs`` URL, cached, with fallbacks.
+
+A font stack is the comma-joined ``text-font`` list, as MapLibre requests it. A glyph comes from the
+first of: the stack's own range file, the range file of each font of the stack on its own, then the
+on-the-fly rasteriser (TTF/OTF through FreeType) when one is available. Missing ranges log a warning
+once and never fail a render (DESIGN section 3).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import urllib.parse
+from collections.abc import Callable, Iterable
+
+from glrender.text.pbf import Glyph, GlyphDecodeError, decode_glyphs
+
+log = logging.getLogger("glrender.text")
+
+Fetch = Callable[[str], bytes | None]
+Rasterise = Callable[[str, int], Glyph | None]
+
+
+def _default_fetch(url: str) -> bytes | None:
+    from glrender.tiles.urls import fetch_bytes
+
+    return fetch_bytes(url, what="glyph range")
+
+
+def range_url(template: str, fontstack: str, start: int) -> str:
+    """Fill ``{fontstack}`` and ``{range}``; the stack is URL-escaped only for http(s) templates."""
+    rng = f"{start}-{start + 255}"
+    stack = urllib.parse.quote(fontstack) if template.startswith(("http://", "https://")) else fontstack
+    return template.replace("{fontstack}", stack).replace("{range}", rng)
+
+
+class GlyphManager:
+    """Thread-safe cache of decoded ranges; ``glyphs(stack, codepoints)`` gives what exists."""
+
+    def __init__(self, template: str | None, base_dir: str | None = None, *, fetch: Fetch | None = None,
+                 rasterise: Rasterise | None = None) -> None:
+        self.template = self._resolve(template, base_dir) if template else None
+        self.fetch = fetch or _default_fetch
+        self.rasterise = rasterise
+        self._ranges: dict[tuple[str, int], dict[int, Glyph]] = {}
+        self._made: dict[tuple[str, int], Glyph | None] = {}
+        self._warned: set[str] = set()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _resolve(template: str, base_dir: str | None) -> str:
+        from glrender.tiles.urls import resolve_url
+
+        # resolve_url leaves {fontstack}/{range} alone; a relative template resolves to a file path.
+        try:
+            return resolve_url(template, base_dir)
+        except Exception:  # noqa: BLE001 - a bad glyphs URL means "no PBF glyphs", never a failed render
+            log.warning("glyphs URL %r cannot be resolved; using fallback fonts", template)
+            return ""
+
+    def _range(self, font: str, start: int) -> dict[int, Glyph]:
+        key = (font, start)
+        hit = self._ranges.get(key)
+        if hit is not None:
+            return hit
+        glyphs: dict[int, Glyph] = {}
+        if self.template:
+            url = range_url(self.template, font, start)
+            data = self.fetch(url)
+            if data is None:
+                if url not in self._warned and len(self._warned) < 100:
+                    self._warned.add(url)
+                    log.warning("glyph range missing: %s", url)
+            else:
+                try:
+                    glyphs = decode_glyphs(data)
+                except GlyphDecodeError as exc:
+                    log.warning("glyph range %s unreadable: %s", url, exc)
+        self._ranges[key] = glyphs
+        return glyphs
+
+    def glyph(self, fontstack: str, cp: int) -> Glyph | None:
+        start = (cp // 256) * 256
+        if cp > 0xFFFF:
+            return self._made_glyph(fontstack, cp)  # PBF ranges stop at U+FFFF
+        g = self._range(fontstack, start).get(cp)
+        if g is not None:
+            return g
+        fonts = [f.strip() for f in fontstack.split(",") if f.strip()]
+        if len(fonts) > 1:
+            for f in fonts:
+                g = self._range(f, start).get(cp)
+                if g is not None:
+                    return g
+        return self._made_glyph(fontstack, cp)
+
+    def _made_glyph(self, fontstack: str, cp: int) -> Glyph | None:
+        if self.rasterise is None:
+            return None
+        key = (fontstack, cp)
+        if key not in self._made:
+            self._made[key] = self.rasterise(fontstack, cp)
+        return self._made[key]
+
+    def glyphs(self, fontstack: str, codepoints: Iterable[int]) -> dict[int, Glyph]:
+        out: dict[int, Glyph] = {}
+        with self._lock:
+            for cp in set(codepoints):
+                g = self.glyph(fontstack, cp)
+                if g is not None:
+                    out[cp] = g
+        return out

@@ -1,0 +1,222 @@
+"""Lay out a label: line breaking, justification and anchoring of glyphs, in MapLibre's units.
+
+Positions are in "layout pixels" of a 24 px em (ONE_EM): the renderer scales by text-size / 24. The
+rules follow MapLibre's shaping (balanced line breaking by least badness, a -17 px baseline shift,
+justify within the block, then the block aligned on the anchor) so labels land where MapLibre puts
+them. Right-to-left and complex scripts are laid out as given (no bidi, no shaping engine).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from glrender.text.pbf import BORDER, Glyph
+
+ONE_EM = 24.0
+BASELINE_OFFSET = -17.0  # MapLibre's SHAPING_DEFAULT_OFFSET: moves glyph boxes up to the middle line
+
+_WHITESPACE = frozenset((0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20))
+_BREAKABLE = frozenset((0x0A, 0x20, 0x26, 0x29, 0x2B, 0x2D, 0x2F, 0xAD, 0xB7, 0x200B, 0x2010, 0x2013, 0x2027))
+_BREAKABLE_BEFORE = frozenset((0x28,))
+
+
+@dataclass(frozen=True)
+class Section:
+    text: str
+    fontstack: str
+    scale: float = 1.0
+    color: object | None = None       # a style Color overriding text-color, or None
+    vertical_align: str | None = None
+
+
+@dataclass
+class PositionedGlyph:
+    cp: int
+    fontstack: str
+    x: float
+    y: float
+    scale: float
+    section: int
+    glyph: Glyph
+
+
+@dataclass
+class Shaping:
+    glyphs: list[PositionedGlyph] = field(default_factory=list)
+    top: float = 0.0
+    bottom: float = 0.0
+    left: float = 0.0
+    right: float = 0.0
+    lines: int = 0
+
+
+def allows_ideographic_break(cp: int) -> bool:
+    """CJK and related scripts break between any two characters (a subset of MapLibre's table)."""
+    return (0x2E80 <= cp <= 0x9FFF or 0xAC00 <= cp <= 0xD7AF or 0xF900 <= cp <= 0xFAFF
+            or 0xFE30 <= cp <= 0xFE4F or 0xFF00 <= cp <= 0xFFEF or 0x3000 <= cp <= 0x30FF
+            or 0x20000 <= cp <= 0x2FFFF)
+
+
+def anchor_alignment(anchor: str) -> tuple[float, float]:
+    h = 1.0 if anchor in ("right", "top-right", "bottom-right") else (
+        0.0 if anchor in ("left", "top-left", "bottom-left") else 0.5)
+    v = 1.0 if anchor in ("bottom", "bottom-right", "bottom-left") else (
+        0.0 if anchor in ("top", "top-right", "top-left") else 0.5)
+    return h, v
+
+
+def _advance(cp: int, sec: Section, glyphs: Mapping[str, Mapping[int, Glyph]], spacing: float) -> float:
+    g = glyphs.get(sec.fontstack, {}).get(cp)
+    return 0.0 if g is None else g.advance * sec.scale + spacing
+
+
+def _badness(width: float, target: float, penalty: float, last: bool) -> float:
+    ragged = (width - target) ** 2
+    if last:
+        return ragged / 2 if width < target else ragged * 2
+    return ragged + abs(penalty) * penalty
+
+
+def _penalty(cp: int, nxt: int, ideographic: bool) -> float:
+    p = 0.0
+    if cp == 0x0A:
+        p -= 10000
+    if ideographic:
+        p += 150
+    if cp in (0x28, 0xFF08):
+        p += 50
+    if nxt in (0x29, 0xFF09):
+        p += 50
+    return p
+
+
+def line_breaks(chars: Sequence[tuple[int, int]], sections: Sequence[Section],
+                glyphs: Mapping[str, Mapping[int, Glyph]], spacing: float, max_width: float) -> list[int]:
+    """Indices after which lines end: the least-bad set of breaks for lines near the average width."""
+    if not chars:
+        return []
+    total = sum(_advance(cp, sections[s], glyphs, spacing) for cp, s in chars)
+    if max_width <= 0:
+        target = 0.0
+    elif math.isinf(max_width):
+        target = total
+    else:
+        target = total / max(1, math.ceil(total / max_width))
+    server_breaks = any(cp == 0x200B for cp, _ in chars)
+    # Each potential break: (index, x, prior break, badness)
+    breaks: list[tuple[int, float, int, float]] = []
+
+    def evaluate(index: int, x: float, penalty: float, last: bool) -> tuple[int, float, int, float]:
+        best_prior = -1
+        best = _badness(x, target, penalty, last)
+        for k, (_i, bx, _p, bb) in enumerate(breaks):
+            b = _badness(x - bx, target, penalty, last) + bb
+            if b <= best:
+                best_prior, best = k, b
+        return (index, x, best_prior, best)
+
+    x = 0.0
+    n = len(chars)
+    for i, (cp, s) in enumerate(chars):
+        if cp not in _WHITESPACE:
+            x += _advance(cp, sections[s], glyphs, spacing)
+        if i < n - 1:
+            ideo = allows_ideographic_break(cp)
+            if cp in _BREAKABLE or ideo or (i != n - 2 and chars[i + 1][0] in _BREAKABLE_BEFORE):
+                breaks.append(evaluate(i + 1, x, _penalty(cp, chars[i + 1][0], ideo and server_breaks), False))
+    last = evaluate(n, x, 0.0, True)
+    out: list[int] = []
+    cur: tuple[int, float, int, float] | None = last
+    while cur is not None:
+        out.append(cur[0])
+        cur = breaks[cur[2]] if cur[2] >= 0 else None
+    return out[::-1]
+
+
+def _trim(line: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    a, b = 0, len(line)
+    while a < b and line[a][0] in _WHITESPACE:
+        a += 1
+    while b > a and line[b - 1][0] in _WHITESPACE:
+        b -= 1
+    return line[a:b]
+
+
+def shape_text(sections: Sequence[Section], glyphs: Mapping[str, Mapping[int, Glyph]], *,
+               max_width: float = math.inf, line_height: float = 1.2 * ONE_EM, spacing: float = 0.0,
+               anchor: str = "center", justify: str = "center",
+               translate: tuple[float, float] = (0.0, 0.0)) -> Shaping | None:
+    """Shape formatted text; None when no glyph could be placed (the label is dropped)."""
+    chars = [(ord(c), i) for i, s in enumerate(sections) for c in s.text]
+    lines: list[list[tuple[int, int]]] = []
+    start = 0
+    for end in line_breaks(chars, sections, glyphs, spacing, max_width):
+        lines.append(chars[start:end])
+        start = end
+    jfy = 1.0 if justify == "right" else 0.0 if justify == "left" else 0.5
+    sh = Shaping(top=translate[1], bottom=translate[1], left=translate[0], right=translate[0])
+    y = 0.0
+    max_len = 0.0
+    max_line_h = 0.0
+    for raw in lines:
+        line = _trim(raw)
+        if not line:
+            y += line_height
+            continue
+        line_scale = max(sections[s].scale for _, s in line)
+        content_h = line_scale * ONE_EM
+        placed: list[PositionedGlyph] = []
+        x = 0.0
+        for cp, si in line:
+            sec = sections[si]
+            g = glyphs.get(sec.fontstack, {}).get(cp)
+            if g is None:
+                continue
+            va = sec.vertical_align
+            fac = 0.0 if va == "top" else 0.5 if va == "center" else 1.0
+            base = (content_h - sec.scale * ONE_EM) * fac
+            placed.append(PositionedGlyph(cp, sec.fontstack, x, y + base + BASELINE_OFFSET, sec.scale, si, g))
+            x += g.advance * sec.scale + spacing
+        if placed:
+            max_len = max(max_len, x - spacing)
+            last = placed[-1]
+            indent = (last.x + last.glyph.advance * last.scale) * jfy
+            for p in placed:
+                p.x -= indent
+            sh.glyphs.extend(placed)
+        line_h = line_height * line_scale
+        y += line_h
+        max_line_h = max(max_line_h, line_h)
+    if not sh.glyphs:
+        return None
+    h_align, v_align = anchor_alignment(anchor)
+    shift_x = (jfy - h_align) * max_len
+    if max_line_h != line_height:
+        shift_y = -y * v_align - BASELINE_OFFSET
+    else:
+        shift_y = -v_align * len(lines) * line_height + 0.5 * line_height
+    for p in sh.glyphs:
+        p.x += shift_x
+        p.y += shift_y
+    sh.top += -v_align * y
+    sh.bottom = sh.top + y
+    sh.left += -h_align * max_len
+    sh.right = sh.left + max_len
+    sh.lines = len(lines)
+    return sh
+
+
+RECT_BUFFER = BORDER + 1  # glyph border plus the atlas padding
+
+
+def glyph_quad(p: PositionedGlyph, offset: tuple[float, float]) -> tuple[float, float, float, float]:
+    """Unrotated quad (x1, y1, x2, y2) of a glyph in layout pixels, atlas padding included."""
+    g = p.glyph
+    half = g.advance * p.scale / 2
+    x1 = (g.left - RECT_BUFFER) * p.scale - half + p.x + half + offset[0]
+    y1 = (-g.top - RECT_BUFFER) * p.scale + p.y + offset[1]
+    w = (g.width + 2 * BORDER + 2) * p.scale
+    h = (g.height + 2 * BORDER + 2) * p.scale
+    return x1, y1, x1 + w, y1 + h
