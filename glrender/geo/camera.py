@@ -19,6 +19,7 @@ from glrender.geo import mercator
 FOV = 0.6435011087932844  # MapLibre's default vertical field of view in radians
 MAX_PITCH = 85.0
 MAX_ZOOM = 24.0
+MIN_ZOOM = -2.0  # MapLibre GL JS's default minZoom: the world shrinks below one 512-px tile
 
 
 def perspective(fovy: float, aspect: float, near: float, far: float) -> np.ndarray:
@@ -99,8 +100,8 @@ class Camera:
             raise RenderError(f"latitude must be within -90..90, got {self.lat!r}")
         if not 0 <= self.pitch <= MAX_PITCH:
             raise RenderError(f"pitch must be within 0..{MAX_PITCH:g}, got {self.pitch!r}")
-        if not 0 <= self.zoom <= MAX_ZOOM:
-            raise RenderError(f"zoom must be within 0..{MAX_ZOOM:g}, got {self.zoom!r}")
+        if not MIN_ZOOM <= self.zoom <= MAX_ZOOM:
+            raise RenderError(f"zoom must be within {MIN_ZOOM:g}..{MAX_ZOOM:g}, got {self.zoom!r}")
         if self.scale <= 0 or self.scale > 8:
             raise RenderError(f"scale must be within (0, 8], got {self.scale!r}")
         self.lat = max(-mercator.MAX_LAT, min(mercator.MAX_LAT, self.lat))

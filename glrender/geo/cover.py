@@ -21,7 +21,8 @@ _RADIUS_OF_MAX_LOD_TILES = 3
 def covering_zoom(camera: Camera, tile_size: int, round_zoom: bool) -> int:
     """The ideal integer tile zoom for a source, as MapLibre's coveringZoomLevel computes it."""
     z = camera.zoom + math.log2(512.0 / tile_size)
-    return int(math.floor(z + 0.5) if round_zoom else math.floor(z))
+    # Never below 0: at negative map zooms the z0 tile is drawn shrunk (before the minzoom check).
+    return max(0, int(math.floor(z + 0.5) if round_zoom else math.floor(z)))
 
 
 def frustum_planes(clip_matrix: np.ndarray) -> np.ndarray:

@@ -45,7 +45,8 @@ class BucketCache:
 def layer_visible(layer: Any, zoom: float) -> bool:
     if not layer.visible:
         return False
-    return layer.minzoom <= zoom < layer.maxzoom
+    # A minzoom of 0 (the default) hides nothing, even at the negative zooms MapLibre allows.
+    return (not layer.minzoom or layer.minzoom <= zoom) and zoom < layer.maxzoom
 
 
 def plan_frame(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCache,

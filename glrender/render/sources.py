@@ -51,6 +51,23 @@ class _LRU(OrderedDict[Any, Any]):
         return val
 
 
+def _open_geojson(sid: str, spec: Mapping[str, Any], base_dir: str | None) -> GeoJSONSource:
+    kwargs: dict[str, Any] = {
+        "base_dir": base_dir,
+        "maxzoom": int(spec.get("maxzoom", 18)),
+        "buffer": int(spec.get("buffer", 128)),
+        "tolerance": float(spec.get("tolerance", 0.375)),
+        "line_metrics": bool(spec.get("lineMetrics", False)),
+    }
+    try:
+        return GeoJSONSource(spec.get("data"), **kwargs)
+    except SourceError as exc:
+        # MapLibre reports bad GeoJSON data as an error event and draws the source as empty while the
+        # rest of the map renders; do the same rather than fail the whole image.
+        log.warning("source %r: GeoJSON data unusable, drawing it empty: %s", sid, exc)
+        return GeoJSONSource({"type": "FeatureCollection", "features": []}, **kwargs)
+
+
 class RuntimeSource:
     """One style source: tile cover parameters plus decoded-tile access with a bounded cache."""
 
@@ -69,14 +86,7 @@ class RuntimeSource:
         # half of its features).
         self.source_layers = source_layers
         if self.type == "geojson":
-            self.geojson = GeoJSONSource(
-                spec.get("data"),
-                base_dir=base_dir,
-                maxzoom=int(spec.get("maxzoom", 18)),
-                buffer=int(spec.get("buffer", 128)),
-                tolerance=float(spec.get("tolerance", 0.375)),
-                line_metrics=bool(spec.get("lineMetrics", False)),
-            )
+            self.geojson = _open_geojson(sid, spec, base_dir)
             self.minzoom, self.maxzoom, self.tile_size = 0, int(spec.get("maxzoom", 18)), 512
         elif self.type in ("vector", "raster", "raster-dem"):
             self.tiles = open_source(spec, base_dir=base_dir)
