@@ -1,99 +1,244 @@
-"""The Starlette application: the Mapbox Static Images API route and a health check.
+"""The Starlette application: Mapbox Static Images and Static Tiles routes, the style document, health and
+metrics. Build it with ``create_app(config)``; ``serve()`` runs it under uvicorn (``glrender serve``).
 
-Build it with ``create_app(config)``; ``serve()`` runs it under uvicorn (``glrender serve``).
+A request goes: token check (401), rate limit (429), style lookup (404/410), parse and check everything
+(static_route.py), ETag / If-None-Match (304), the in-memory image cache, custom marker fetches, then a
+render worker (workers.py) with a deadline. Every error is JSON ``{"message": ...}``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
-from collections.abc import AsyncIterator
+import dataclasses
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
+from server.cache import ImageCache, RateLimiter
+from server.compose import RendererFactory, StyleSource
 from server.config import ServerConfig, load_config
-from server.errors import EXCEPTION_HANDLERS, ApiError
-from server.grammar import BBox, Position, Size, parse_position, parse_size
-from server.renderers import RendererFactory, RendererPool
+from server.errors import EXCEPTION_HANDLERS, ApiError, message_response
+from server.grammar import MAX_URL_BYTES
+from server.markers import MarkerFetcher
+from server.metrics import Metrics
+from server.static_route import PreparedRequest, StyleInfo, prepare_static, prepare_tile, request_key
+from server.workers import RenderPool
 
-STATIC_ROUTE = "/styles/v1/{owner}/{style_id}/static/{position}/{size}"
-MEDIA_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 # The spec's caching headers for non-satellite styles.
 CACHE_CONTROL = "max-age=43200, s-maxage=43200"
+UNAUTHORIZED = "Not Authorized - Invalid Token"
 
 
-def render_kwargs(position: Position | BBox, size: Size) -> dict[str, Any]:
-    """Renderer.render() arguments for a parsed request."""
-    kwargs: dict[str, Any] = {"width": size.width, "height": size.height, "scale": size.scale}
-    if isinstance(position, BBox):
-        kwargs["bbox"] = (position.west, position.south, position.east, position.north)
-        # The spec's default padding: 5 % of the smaller side, rounded up, at most 12 px.
-        kwargs["padding"] = min(12, math.ceil(0.05 * min(size.width, size.height)))
-    else:
-        kwargs.update(center=(position.lon, position.lat), zoom=position.zoom,
-                      bearing=position.bearing, pitch=position.pitch)
-    return kwargs
+class ServerState:
+    def __init__(self, config: ServerConfig, factory: RendererFactory | None, eager: bool,
+                 workers: int | None) -> None:
+        self.config = config
+        self.styles = {e.key: StyleInfo.load(e) for e in config.styles}
+        sources = {k: StyleSource(i.entry.path, i.document) for k, i in self.styles.items() if not i.classic}
+        n = config.limits.render_workers if workers is None else workers
+        self.pool = RenderPool(sources, workers=n, timeout_s=config.limits.render_timeout_s, factory=factory,
+                               eager=eager)
+        self.cache = ImageCache(int(config.limits.cache_mb * 1024 * 1024))
+        self.limiter = RateLimiter(config.limits.requests_per_minute)
+        self.markers = MarkerFetcher(config.markers)
+        self.metrics = Metrics()
+
+    def style(self, owner: str, style_id: str) -> StyleInfo:
+        info = self.styles.get(f"{owner}/{style_id}")
+        if info is None:
+            raise ApiError(404, "Style not found")
+        if info.classic:
+            raise ApiError(410, "Classic styles are no longer supported")
+        return info
+
+
+def _state(request: Request) -> ServerState:
+    state: ServerState = request.app.state.server
+    return state
+
+
+def _guard(request: Request) -> dict[str, str]:
+    """Token check and rate limit for the /styles routes; returns the rate-limit headers."""
+    state = _state(request)
+    token = request.query_params.get("access_token")
+    if state.config.tokens and token not in state.config.tokens:
+        raise ApiError(401, UNAUTHORIZED)
+    client = token or (request.client.host if request.client else "unknown")
+    ok, headers = state.limiter.hit(client)
+    if not ok:
+        raise _RateLimited(headers)
+    return headers
+
+
+class _RateLimited(Exception):
+    def __init__(self, headers: dict[str, str]) -> None:
+        super().__init__("rate limited")
+        self.headers = headers
+
+
+def _raw_rest(request: Request, marker: str) -> str:
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    text = raw.decode("latin-1")
+    query = request.scope.get("query_string", b"")
+    if len(raw) + len(query) > MAX_URL_BYTES:
+        raise ApiError(414, f"The request URL is longer than the {MAX_URL_BYTES}-byte limit.")
+    cut = text.find(marker)
+    if cut < 0:
+        raise ApiError(404, "Not Found")
+    return text[cut + len(marker):]
+
+
+async def _image_response(request: Request, route: str,
+                          prepare: Callable[[StyleInfo, str, dict[str, list[str]], str], PreparedRequest],
+                          marker: str) -> Response:
+    state = _state(request)
+    started = time.perf_counter()
+    rate_headers = _guard(request)
+    info = state.style(request.path_params["owner"], request.path_params["style_id"])
+    rest = _raw_rest(request, marker)
+    query_items = list(request.query_params.multi_items())
+    query: dict[str, list[str]] = {}
+    for k, v in query_items:
+        query.setdefault(k, []).append(v)
+    key = request_key(info, rest, query_items)
+    prepared = prepare(info, rest, query, key)
+    state.metrics.observe("parse", time.perf_counter() - started)
+    etag = f'"{key}"'
+    headers = {"Cache-Control": CACHE_CONTROL, "ETag": etag, **rate_headers}
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        state.metrics.cache_event("not_modified")
+        return Response(status_code=304, headers=headers)
+    hit = state.cache.get(key)
+    if hit is not None:
+        state.metrics.cache_event("hit")
+        return Response(hit[0], media_type=hit[1], headers=headers)
+    state.metrics.cache_event("miss")
+    job = prepared.job
+    if any(m.url for m in job.markers):
+        fetched = []
+        for m in job.markers:
+            if m.url:
+                m = dataclasses.replace(m, image=await run_in_threadpool(state.markers.get, m.url))
+            fetched.append(m)
+        job = dataclasses.replace(job, markers=tuple(fetched))
+    data, timings = await state.pool.run(job)
+    for stage, seconds in timings.items():
+        state.metrics.observe(stage, seconds)
+    state.metrics.observe("total", time.perf_counter() - started)
+    state.cache.put(key, data, prepared.media_type)
+    return Response(data, media_type=prepared.media_type, headers=headers)
 
 
 async def static_image(request: Request) -> Response:
-    pool: RendererPool = request.app.state.pool
-    params = request.path_params
-    worker = pool.get(params["owner"], params["style_id"])
-    if worker is None:
-        raise ApiError(404, "Style not found")
-    size = parse_size(params["size"])
-    if size is None:
-        raise HTTPException(404, "Not Found")
-    position = parse_position(params["position"])
-    image = await worker.render(**render_kwargs(position, size))
-    data = await run_in_threadpool(image.encode, size.fmt)
-    return Response(data, media_type=MEDIA_TYPES[size.fmt], headers={"Cache-Control": CACHE_CONTROL})
+    return await _image_response(request, "static", prepare_static, "/static/")
+
+
+async def static_tile(request: Request) -> Response:
+    return await _image_response(request, "tiles", prepare_tile, "/tiles/")
+
+
+async def style_document(request: Request) -> Response:
+    headers = _guard(request)
+    info = _state(request).style(request.path_params["owner"], request.path_params["style_id"])
+    return JSONResponse(info.document, headers={"Cache-Control": CACHE_CONTROL, "ETag": f'"{info.version}"',
+                                                **headers})
 
 
 async def health(request: Request) -> Response:
-    pool: RendererPool = request.app.state.pool
-    return JSONResponse({"status": "ok", "styles": pool.keys()})
+    state = _state(request)
+    return JSONResponse({"status": "ok", "styles": list(state.styles)})
+
+
+async def metrics(request: Request) -> Response:
+    state = _state(request)
+    gauges = {"renders_pending": state.pool.pending, "image_cache_bytes": state.cache.bytes,
+              "image_cache_entries": len(state.cache), "render_workers": state.pool.workers,
+              "marker_fetches_total": state.markers.fetches}
+    return Response(state.metrics.render(gauges), media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 async def index(request: Request) -> Response:
-    pool: RendererPool = request.app.state.pool
-    keys = pool.keys()
+    keys = list(_state(request).styles)
     example = f"/styles/v1/{keys[0]}/static/24.944,60.1715,14/512x512" if keys else None
     return JSONResponse({"service": "glrender", "styles": keys, "example": example})
 
 
+async def _rate_limited(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, _RateLimited)
+    return message_response(429, "Too Many Requests", exc.headers)
+
+
+class _CountRequests:
+    """ASGI middleware counting responses by route family and status for /metrics."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        route = ("static" if "/static/" in path else "tiles" if "/tiles/" in path
+                 else "style" if path.startswith("/styles/") else path.strip("/") or "index")
+        if route not in ("static", "tiles", "style", "health", "metrics", "index"):
+            route = "other"
+
+        async def counting_send(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                scope["app"].state.server.metrics.request(route, int(message["status"]))
+            await send(message)
+
+        await self.app(scope, receive, counting_send)
+
+
 def create_app(config: ServerConfig | None = None, *, renderer_factory: RendererFactory | None = None,
-               eager: bool = True) -> Starlette:
-    """The ASGI app for ``config`` (the built-in demo when None). With ``eager`` every style is parsed
-    and its sources opened now, so a broken configuration fails before the server listens."""
+               eager: bool = True, workers: int | None = None,
+               extra_routes: list[BaseRoute] | None = None) -> Starlette:
+    """The ASGI app for ``config`` (the built-in demo when None). With ``eager`` the render workers start
+    now, so a broken style fails before the server listens. ``workers`` overrides the configured
+    number of render processes (0: render in this process). ``extra_routes`` mounts other APIs."""
     cfg = config or load_config(None)
-    pool = RendererPool(cfg, renderer_factory, eager=eager)
+    state = ServerState(cfg, renderer_factory, eager, workers)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            pool.close()
+            state.pool.close()
 
+    prefix = "/styles/v1/{owner}/{style_id}"
+    routes: list[BaseRoute] = [
+        Route("/", index, methods=["GET"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        Route(prefix, style_document, methods=["GET"]),
+        Route(prefix + "/static/{rest:path}", static_image, methods=["GET"]),
+        Route(prefix + "/tiles/{rest:path}", static_tile, methods=["GET"]),
+        *(extra_routes or []),
+    ]
+    handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
+        **EXCEPTION_HANDLERS, _RateLimited: _rate_limited}
     app = Starlette(
-        routes=[
-            Route("/", index, methods=["GET"]),
-            Route("/health", health, methods=["GET"]),
-            Route(STATIC_ROUTE, static_image, methods=["GET"]),
-            *__import__("server.carto.routes", fromlist=["carto_routes"]).carto_routes(cfg),  # CARTO Maps API
-        ],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        routes=routes,
+        exception_handlers=handlers,  # type: ignore[arg-type]
+        middleware=[Middleware(_CountRequests),
+                    Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"],
+                               expose_headers=["ETag", "X-Rate-Limit-Interval", "X-Rate-Limit-Limit",
+                                               "X-Rate-Limit-Reset"])],
         lifespan=lifespan,
     )
-    app.state.pool = pool
+    app.state.server = state
     app.state.config = cfg
     return app
 
@@ -104,4 +249,5 @@ def serve(config_path: str | Path | None = None, host: str | None = None, port: 
 
     config = load_config(config_path)
     app = create_app(config)
-    uvicorn.run(app, host=host or config.host, port=port or config.port, log_level="info")
+    uvicorn.run(app, host=host or config.host, port=port or config.port, log_level="info",
+                timeout_graceful_shutdown=30)

@@ -9,7 +9,23 @@ port = 8080
 owner = "demo"
 id = "basic"
 path = "styles/basic.json"   # relative to this file
+
+[auth]
+tokens = ["pk.secret"]       # empty or absent: no token needed
+
+[limits]
+requests_per_minute = 1200   # per token, or per client address without one
+render_workers = 2           # worker processes, each with its own GL context; 0 renders in-process
+render_timeout_s = 30        # per-request deadline (503 past it)
+cache_mb = 256               # encoded images kept in memory (LRU, bounded in bytes)
+
+[markers]                    # custom url- markers
+allow_hosts = ["icons.example.org", "127.0.0.1:8000"]   # none by default: nothing is fetched
+timeout_s = 5
+max_bytes = 1048576
 ```
+
+Tables other packages read (``[carto]``) are kept as they are in ``ServerConfig.extra``.
 
 Without a file the built-in demo configuration serves glrender's packaged demo styles as
 ``demo/basic`` and ``demo/basic-nolabels``.
@@ -20,7 +36,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -33,6 +49,8 @@ DEMO_OWNER = "demo"
 DEMO_STYLE_IDS = ("basic", "basic-nolabels")
 # Owner and style ids are URL path segments: keep them to characters that need no escaping.
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# Top-level tables owned by other server packages: passed through unchecked for them to read.
+EXTRA_TABLES = ("carto",)
 
 
 class ConfigError(GlrenderError):
@@ -51,11 +69,32 @@ class StyleEntry:
 
 
 @dataclass(frozen=True)
+class Limits:
+    requests_per_minute: int = 1200
+    render_workers: int = 2
+    render_timeout_s: float = 30.0
+    cache_mb: float = 256.0
+
+
+@dataclass(frozen=True)
+class MarkerPolicy:
+    """Which hosts custom ``url-`` markers may come from; empty means none (the safe default)."""
+
+    allow_hosts: tuple[str, ...] = ()
+    timeout_s: float = 5.0
+    max_bytes: int = 1 << 20
+
+
+@dataclass(frozen=True)
 class ServerConfig:
     styles: tuple[StyleEntry, ...]
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     source: str = "built-in demo"
+    tokens: tuple[str, ...] = ()
+    limits: Limits = field(default_factory=Limits)
+    markers: MarkerPolicy = field(default_factory=MarkerPolicy)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def find(self, owner: str, style_id: str) -> StyleEntry | None:
         for entry in self.styles:
@@ -98,7 +137,7 @@ def parse_config(data: Any, *, base_dir: Path, source: str = "<config>") -> Serv
     """Check a decoded configuration document; style paths resolve against ``base_dir``."""
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the configuration must be a table/object, got {type(data).__name__}")
-    unknown = set(data) - {"server", "styles"}
+    unknown = set(data) - {"server", "styles", "auth", "limits", "markers", *EXTRA_TABLES}
     if unknown:
         raise ConfigError(f"{source}: unknown top-level keys {sorted(unknown)!r}")
     server = data.get("server", {})
@@ -121,7 +160,65 @@ def parse_config(data: Any, *, base_dir: Path, source: str = "<config>") -> Serv
             raise ConfigError(f"{source}: styles[{i}]: duplicate style {entry.key!r}")
         seen.add(entry.key)
         entries.append(entry)
-    return ServerConfig(styles=tuple(entries), host=host, port=port, source=source)
+    return ServerConfig(styles=tuple(entries), host=host, port=port, source=source,
+                        tokens=_tokens(data.get("auth", {}), source), limits=_limits(data.get("limits", {}), source),
+                        markers=_markers(data.get("markers", {}), source),
+                        extra={k: data[k] for k in EXTRA_TABLES if k in data})
+
+
+def _table(raw: Any, name: str, keys: set[str], source: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: [{name}] must be a table, got {raw!r}")
+    unknown = set(raw) - keys
+    if unknown:
+        raise ConfigError(f"{source}: [{name}] has unknown keys {sorted(unknown)!r}")
+    return raw
+
+
+def _number(raw: dict[str, Any], key: str, default: float, where: str, *, minimum: float,
+            integer: bool = False) -> Any:
+    value = raw.get(key, default)
+    ok_type = int if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, ok_type) or value < minimum:
+        kind = "an integer" if integer else "a number"
+        raise ConfigError(f"{where}.{key} must be {kind} >= {minimum:g}, got {value!r}")
+    return value
+
+
+def _tokens(raw: Any, source: str) -> tuple[str, ...]:
+    table = _table(raw, "auth", {"tokens"}, source)
+    tokens = table.get("tokens", [])
+    if not isinstance(tokens, list) or not all(isinstance(t, str) and t for t in tokens):
+        raise ConfigError(f"{source}: auth.tokens must be a list of non-empty strings, got {tokens!r}")
+    return tuple(tokens)
+
+
+def _limits(raw: Any, source: str) -> Limits:
+    keys = {"requests_per_minute", "render_workers", "render_timeout_s", "cache_mb"}
+    table = _table(raw, "limits", keys, source)
+    where = f"{source}: limits"
+    d = Limits()
+    return Limits(
+        requests_per_minute=_number(table, "requests_per_minute", d.requests_per_minute, where, minimum=1,
+                                    integer=True),
+        render_workers=_number(table, "render_workers", d.render_workers, where, minimum=0, integer=True),
+        render_timeout_s=float(_number(table, "render_timeout_s", d.render_timeout_s, where, minimum=0.1)),
+        cache_mb=float(_number(table, "cache_mb", d.cache_mb, where, minimum=0)),
+    )
+
+
+def _markers(raw: Any, source: str) -> MarkerPolicy:
+    table = _table(raw, "markers", {"allow_hosts", "timeout_s", "max_bytes"}, source)
+    hosts = table.get("allow_hosts", [])
+    if not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):
+        raise ConfigError(f"{source}: markers.allow_hosts must be a list of host names, got {hosts!r}")
+    d = MarkerPolicy()
+    where = f"{source}: markers"
+    return MarkerPolicy(
+        allow_hosts=tuple(h.lower() for h in hosts),
+        timeout_s=float(_number(table, "timeout_s", d.timeout_s, where, minimum=0.1)),
+        max_bytes=_number(table, "max_bytes", d.max_bytes, where, minimum=1024, integer=True),
+    )
 
 
 def _style_entry(raw: Any, where: str, base_dir: Path) -> StyleEntry:

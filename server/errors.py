@@ -50,6 +50,10 @@ class ApiError(Exception):
         self.status = status
         self.message = message
 
+    def __reduce__(self) -> tuple[type[ApiError], tuple[int, str]]:
+        # Errors cross from render processes to the server: rebuild with both fields.
+        return (ApiError, (self.status, self.message))
+
 
 def status_for(exc: GlrenderError) -> int:
     for cls, status in _STATUS_BY_ERROR:
@@ -67,16 +71,21 @@ async def api_error_handler(request: Request, exc: Exception) -> Response:
     return message_response(exc.status, exc.message)
 
 
-async def glrender_error_handler(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, GlrenderError)
+def public_message(exc: GlrenderError) -> str:
+    """What the client may see: the message for its own bad input, only the error's kind otherwise."""
     status = status_for(exc)
     if status >= 500:
-        log.error("%s %s failed: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+        log.error("render failed: %s: %s", type(exc).__name__, exc)
         if isinstance(exc, GLUnavailableError):
-            return message_response(status, f"Rendering is unavailable: {exc}")
+            return f"Rendering is unavailable: {exc}"
         # Server-side details (file paths) stay in the log; the client gets the error's kind.
-        return message_response(status, f"Internal rendering error ({type(exc).__name__})")
-    return message_response(status, str(exc))
+        return f"Internal rendering error ({type(exc).__name__})"
+    return str(exc)
+
+
+async def glrender_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, GlrenderError)
+    return message_response(status_for(exc), public_message(exc))
 
 
 async def http_exception_handler(request: Request, exc: Exception) -> Response:

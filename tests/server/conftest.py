@@ -22,8 +22,10 @@ class FakeRenderer:
 
     instances: list[FakeRenderer] = []
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, style: Path | dict[str, Any], base_dir: str | None = None) -> None:
+        self.path = style if isinstance(style, Path) else None
+        self.style = style if isinstance(style, dict) else None
+        self.base_dir = base_dir
         self.calls: list[dict[str, Any]] = []
         self.closed = False
         self.raise_on_render: Exception | None = None
@@ -33,7 +35,10 @@ class FakeRenderer:
         self.calls.append(kwargs)
         if self.raise_on_render is not None:
             raise self.raise_on_render
-        return FakeImage(kwargs["width"], kwargs["height"], kwargs.get("scale", 1))
+        image = FakeImage(kwargs["width"], kwargs["height"], kwargs.get("scale", 1))
+        if self.style is not None and not any(layer.get("type") == "background" for layer in self.style["layers"]):
+            image.array[...] = 0  # an overlay-only style draws on a transparent canvas
+        return image
 
     def close(self) -> None:
         self.closed = True

@@ -27,7 +27,7 @@ BASE = "/styles/v1/demo/basic/static"
 
 @pytest.fixture
 def client(fake_factory: Any) -> Iterator[TestClient]:
-    app = create_app(demo_config(), renderer_factory=fake_factory)
+    app = create_app(demo_config(), renderer_factory=fake_factory, workers=0)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 
@@ -69,14 +69,14 @@ def test_retina_and_formats(client: TestClient, fake_renderers: list[Any]) -> No
         assert Image.open(io.BytesIO(r.content)).format == pil
 
 
-def test_bbox_passes_bbox_and_default_padding(client: TestClient, fake_renderers: list[Any]) -> None:
+def test_bbox_fits_with_default_padding(client: TestClient, fake_renderers: list[Any]) -> None:
     r = client.get(f"{BASE}/[-77.043686,38.892035,-77.028923,38.904192]/400x400")
     assert r.status_code == 200
     call = _last_call(fake_renderers)
-    assert call["bbox"] == (-77.043686, 38.892035, -77.028923, 38.904192)
-    assert call["padding"] == 12 and "center" not in call
-    client.get(f"{BASE}/[0,0,1,1]/100x60")
-    assert _last_call(fake_renderers)["padding"] == 3  # 5 % of 60 rounded up
+    lon, lat = call["center"]
+    assert lon == pytest.approx(-77.0363045, abs=1e-6) and lat == pytest.approx(38.8981137, abs=1e-4)
+    # 400 - 2 * 12 px of default padding over the box's width in pixels at zoom 0.
+    assert call["zoom"] == 14.04 and (call["bearing"], call["pitch"]) == (0, 0)
 
 
 @pytest.mark.parametrize(
@@ -130,11 +130,12 @@ def test_library_errors_map_to_http(client: TestClient, fake_renderers: list[Any
 
 
 def test_renderers_built_once_per_style_and_closed(fake_factory: Any, fake_renderers: list[Any]) -> None:
-    app = create_app(demo_config(), renderer_factory=fake_factory)
+    app = create_app(demo_config(), renderer_factory=fake_factory, workers=0)
     assert sorted(r.path.name for r in fake_renderers) == ["basic-nolabels.json", "basic.json"]
     with TestClient(app) as c:
-        for _ in range(3):
-            assert c.get(f"{BASE}/0,0,2/10x10").status_code == 200
+        for zoom in range(3):
+            assert c.get(f"{BASE}/0,0,{zoom}/10x10").status_code == 200
+        assert c.get(f"{BASE}/0,0,2/10x10").status_code == 200  # answered from the image cache
     basic = next(r for r in fake_renderers if r.path.name == "basic.json")
     assert len(basic.calls) == 3
     assert all(r.closed for r in fake_renderers)
@@ -147,11 +148,11 @@ def test_broken_style_fails_at_startup(tmp_path: Any, real_api: Any) -> None:
     (tmp_path / "bad.json").write_text('{"version": 8, "layers": "nope"}')
     cfg = parse_config({"styles": [{"owner": "o", "id": "x", "path": "bad.json"}]}, base_dir=tmp_path)
     with pytest.raises(GlrenderError):
-        create_app(cfg)
+        create_app(cfg, workers=0)
 
 
 def test_real_render_of_demo_style(real_api: Any) -> None:
-    with TestClient(create_app(demo_config())) as c:
+    with TestClient(create_app(demo_config(), workers=0)) as c:
         r = c.get(f"{BASE}/24.944,60.1715,14/256x192")
         if r.status_code == 503:
             pytest.skip(f"no usable OpenGL here: {r.json()['message']}")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from server.errors import ApiError
-from server.grammar import NOT_NUMBERS, BBox, Position, Size, parse_position, parse_size
+from server.grammar import AUTO, NOT_NUMBERS, BBox, Position, Size, parse_position, parse_size
 
 
 @pytest.mark.parametrize(
@@ -64,10 +64,8 @@ def test_bad_bbox(segment: str) -> None:
     assert info.value.message == f"Invalid bbox: {segment}"
 
 
-def test_auto_is_not_supported_yet() -> None:
-    with pytest.raises(ApiError) as info:
-        parse_position("auto")
-    assert info.value.status == 422
+def test_auto_is_a_position() -> None:
+    assert parse_position("auto") == AUTO
 
 
 @pytest.mark.parametrize(
@@ -76,7 +74,7 @@ def test_auto_is_not_supported_yet() -> None:
         ("400x400", Size(400, 400)),
         ("600x300@2x", Size(600, 300, 2)),
         ("1x1280", Size(1, 1280)),
-        ("512x512.png", Size(512, 512)),
+        ("512x512.png", Size(512, 512, fmt="png")),
         ("512x512@2x.jpg", Size(512, 512, 2, "jpeg")),
         ("512x256.jpeg", Size(512, 256, 1, "jpeg")),
         ("512x256.WEBP", Size(512, 256, 1, "webp")),
