@@ -97,8 +97,8 @@ def line_anchors(line: np.ndarray, spacing: float, max_angle: float, label_lengt
         spacing = label_length + spacing / 4
     extra = glyph_size * 2
     if not continued:
-        # label_length already includes box_scale; MapLibre scales the sum by it once more.
-        offset = ((label_length / 2 + extra) * box_scale * overscaling) % spacing
+        # label_length is in tile units (layout length times box_scale)
+        offset = ((label_length / box_scale / 2 + extra) * box_scale * overscaling) % spacing
     else:
         offset = (spacing / 2 * overscaling) % spacing
     return _resample(line, offset, spacing, window, max_angle, label_length, continued, False, extent)

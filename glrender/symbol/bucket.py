@@ -15,6 +15,7 @@ from glrender.buckets.base import tile_context
 from glrender.geo.camera import TileID
 from glrender.style.expressions import types as T
 from glrender.symbol.anchors import Anchor, center_anchor, line_anchors
+from glrender.symbol.merge import merge_lines
 from glrender.symbol.polylabel import pole_of_inaccessibility
 from glrender.symbol.resources import SymbolResources
 from glrender.text.shaping import ONE_EM, Section, Shaping, glyph_quad, shape_text
@@ -128,7 +129,12 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
     bucket = SymbolBucket("symbol", tile, extent, list(features))
     ctx = tile_context(tile, extent, zoom=zoom)
     along = placement != "point"
-    for fi, f in enumerate(bucket.features):
+    repeats: dict[str, list[tuple[float, float]]] = {}
+    todo: list[tuple[int, list[np.ndarray] | None]] = [(i, None) for i in range(len(bucket.features))]
+    if placement == "line" and has_text:
+        todo = _merged(layer, bucket.features, ctx, zoom)
+    for fi, lines_override in todo:
+        f = bucket.features[fi]
         ctx.feature = f
 
         def ev(name: str, feat: Feature = f) -> Any:
@@ -136,6 +142,7 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
 
         text: TextLayout | None = None
         shaping: Shaping | None = None
+        secs: list[Section] = []
         offset = (0.0, 0.0)
         rotate = 0.0
         if has_text:
@@ -177,17 +184,33 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
         label_len = 0.0
         if text is not None:
             label_len = (text.box[2] - text.box[0])
-        text_size = float(ev("text-size") or 16.0) if has_text else 16.0
+        # MapLibre sizes layout boxes with text-size one zoom above the tile's.
+        text_size = 16.0
+        if has_text:
+            text_size = float(layout["text-size"].evaluate(zoom + 1, f, ctx=_at(ctx, zoom + 1)) or 16.0)
+        ctx.zoom = zoom
         box_scale = tile_px_ratio * text_size / ONE_EM
-        for anchor_pt, line in _anchors(f, placement, spacing, max_angle, label_len * box_scale,
+        label = "".join(s.text for s in secs) if text is not None else ""
+        for anchor_pt, line in _anchors(f, lines_override, placement, spacing, max_angle, label_len * box_scale,
                                         3 / 5 * ONE_EM * box_scale if text is not None else 0.0,
                                         overscaling, extent, box_scale):
+            if line is not None and label:
+                # Like MapLibre, skip a line label repeating the same text within half a spacing.
+                near = repeats.setdefault(label, [])
+                if any((anchor_pt.x - x) ** 2 + (anchor_pt.y - y) ** 2 < (spacing / 2) ** 2 for x, y in near):
+                    continue
+                near.append((anchor_pt.x, anchor_pt.y))
             bucket.instances.append(SymbolInstance(fi, anchor_pt, line, text, icon, key, offset, rotate))
     if sort_prop is not None and not sort_prop.is_constant and z_order != "viewport-y":
         bucket.instances.sort(key=lambda s: s.sort_key)  # stable: ties keep feature order
     for i, inst in enumerate(bucket.instances):
         inst.order = i
     return bucket if bucket.instances else None
+
+
+def _at(ctx: Any, zoom: float) -> Any:
+    ctx.zoom = zoom
+    return ctx
 
 
 def _empty_text(v: Any) -> bool:
@@ -198,8 +221,25 @@ def _empty_text(v: Any) -> bool:
     return str(v) == ""
 
 
-def _anchors(f: Feature, placement: str, spacing: float, max_angle: float, label_len: float, window: float,
-             overscaling: float, extent: int, box_scale: float) -> list[tuple[Anchor, np.ndarray | None]]:
+def _merged(layer: Any, features: list[Feature], ctx: Any, zoom: float) -> list[tuple[int, list[np.ndarray] | None]]:
+    items: list[tuple[str | None, list[np.ndarray]]] = []
+    for f in features:
+        if f.geom_type != LINESTRING:
+            items.append((None, []))
+            continue
+        ctx.feature = f
+        v = layer.layout["text-field"].evaluate(zoom, f, ctx=ctx)
+        text = _transform(str(v), layer.layout["text-transform"].evaluate(zoom, f, ctx=ctx)) if v is not None else None
+        items.append((text, [np.asarray(g, np.float64) for g in f.geometry]))
+    out: list[tuple[int, list[np.ndarray] | None]] = []
+    for k, lines in merge_lines(items):
+        out.append((k, lines if features[k].geom_type == LINESTRING else None))
+    return out
+
+
+def _anchors(f: Feature, lines_override: list[np.ndarray] | None, placement: str, spacing: float, max_angle: float,
+             label_len: float, window: float, overscaling: float, extent: int,
+             box_scale: float) -> list[tuple[Anchor, np.ndarray | None]]:
     out: list[tuple[Anchor, np.ndarray | None]] = []
 
     def inside(x: float, y: float) -> bool:
@@ -207,7 +247,9 @@ def _anchors(f: Feature, placement: str, spacing: float, max_angle: float, label
 
     if placement in ("line", "line-center"):
         lines: list[np.ndarray] = []
-        if f.geom_type == LINESTRING:
+        if lines_override is not None:
+            lines = lines_override
+        elif f.geom_type == LINESTRING:
             lines = list(f.geometry)
         elif f.geom_type == POLYGON:
             lines = [np.vstack([r, r[:1]]) for poly in f.geometry for r in poly if len(r)]

@@ -1,0 +1,74 @@
+"""Collision grid semantics and line anchors (pure geometry, no GL)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from glrender.symbol.anchors import Anchor, center_anchor, check_max_angle, line_anchors
+from glrender.symbol.collision import CollisionGrid
+from glrender.symbol.polylabel import pole_of_inaccessibility
+
+
+def test_grid_hits_overlaps_only() -> None:
+    g = CollisionGrid(512, 512)
+    g.insert(10, 10, 50, 30)
+    assert g.hit(40, 20, 80, 60)
+    assert not g.hit(51, 10, 90, 30)
+    assert g.hit(50, 30, 60, 40)  # touching counts, as in MapLibre's grid
+
+
+def test_cooperative_ignores_boxes_that_allow_overlap() -> None:
+    g = CollisionGrid(256, 256)
+    g.insert(0, 0, 10, 10, mode="cooperative")
+    assert not g.hit(5, 5, 15, 15, mode="cooperative")
+    assert g.hit(5, 5, 15, 15, mode="never")
+    g.insert(100, 100, 110, 110, mode="never")
+    assert g.hit(105, 105, 120, 120, mode="cooperative")
+
+
+def test_outside_the_padded_viewport_is_not_inside() -> None:
+    g = CollisionGrid(100, 100)
+    assert g.inside(-150, -150, -90, -90)
+    assert not g.inside(-300, 0, -201, 10)
+
+
+def test_anchors_are_spaced_and_inside_the_tile() -> None:
+    line = np.array([[100.0, 100.0], [4000.0, 100.0]])
+    anchors = line_anchors(line, spacing=1000, max_angle=math.radians(45), label_length=200, window=0,
+                           overscaling=1, extent=4096)
+    xs = [a.x for a in anchors]
+    assert len(xs) >= 3
+    assert np.allclose(np.diff(xs), 1000)
+    assert all(0 <= x < 4096 for x in xs)
+
+
+def test_short_line_gets_one_anchor_in_the_middle() -> None:
+    line = np.array([[1000.0, 1000.0], [1300.0, 1000.0]])
+    # the usual first anchor (half a label plus two ems in) would not fit: fall back to the middle
+    anchors = line_anchors(line, spacing=2000, max_angle=1.0, label_length=290, window=0, overscaling=1,
+                           extent=4096)
+    assert [(a.x, a.y) for a in anchors] == [(1150.0, 1000.0)]
+    anchors = line_anchors(line, spacing=2000, max_angle=1.0, label_length=100, window=0, overscaling=1,
+                           extent=4096)
+    assert [(a.x, a.y) for a in anchors] == [(1098.0, 1000.0)]
+
+
+def test_sharp_bends_reject_the_anchor() -> None:
+    line = np.array([[0.0, 0.0], [100.0, 0.0], [0.0, 10.0]])
+    a = Anchor(90.0, 0.0, 0.0, 0)
+    assert not check_max_angle(line, a, label_length=60, window=60, max_angle=math.radians(45))
+    straight = np.array([[0.0, 0.0], [100.0, 0.0], [200.0, 0.0]])
+    assert check_max_angle(straight, Anchor(100.0, 0.0, 0.0, 0), 60, 60, math.radians(45))
+
+
+def test_center_anchor() -> None:
+    a = center_anchor(np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 30.0]]), 4.0, 0.0, 0.0)
+    assert a is not None and (a.x, a.y) == (10.0, 10.0) and a.segment == 1
+
+
+def test_pole_of_inaccessibility_of_an_l_shape() -> None:
+    ring = np.array([[0, 0], [100, 0], [100, 20], [20, 20], [20, 100], [0, 100]], np.float64)
+    x, y = pole_of_inaccessibility([ring], 1.0)
+    assert 0 < x < 20 or 0 < y < 20
