@@ -14,6 +14,7 @@ import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -51,6 +52,30 @@ def default_renderer_factory(style: Path | dict[str, Any], base_dir: str | None)
     from glrender.api import Renderer  # lazy: the app can be built and tested without GL
 
     return Renderer(style if isinstance(style, dict) else str(style), base_dir=base_dir)
+
+
+class ThreadBoundRenderer:
+    """A Renderer that lives on a thread of its own. An OpenGL context is current per thread, and a
+    Renderer does not make its context current again before drawing, so two Renderers on one thread
+    would draw into whichever context was made last. One thread per Renderer keeps each context
+    current where it is used."""
+
+    def __init__(self, factory: RendererFactory, style: Path | dict[str, Any], base_dir: str | None) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gl")
+        try:
+            self._renderer = self._thread.submit(factory, style, base_dir).result()
+        except BaseException:
+            self._thread.shutdown(wait=False)
+            raise
+
+    def render(self, **kwargs: Any) -> RenderedImage:
+        return self._thread.submit(lambda: self._renderer.render(**kwargs)).result()
+
+    def close(self) -> None:
+        try:
+            self._thread.submit(self._renderer.close).result()
+        finally:
+            self._thread.shutdown(wait=True)
 
 
 @dataclass(frozen=True)
@@ -142,7 +167,7 @@ class RenderSession:
 
     def _base_renderer(self, key: str) -> RendererLike:
         if key not in self._base:
-            self._base[key] = self.factory(self.styles[key].path, None)
+            self._base[key] = ThreadBoundRenderer(self.factory, self.styles[key].path, None)
         return self._base[key]
 
     def _renderer(self, key: str, edit: StyleEdit, part: str) -> RendererLike:
@@ -158,7 +183,7 @@ class RenderSession:
             cut = next(i for i, layer in enumerate(doc["layers"]) if layer.get("id") == edit.before_layer)
             doc["layers"] = doc["layers"][:cut] if part == "below" else doc["layers"][cut:]
         try:
-            renderer = self.factory(doc, str(src.path.parent))
+            renderer = ThreadBoundRenderer(self.factory, doc, str(src.path.parent))
         except StyleError as exc:
             if edit.filter_layer is not None:
                 raise ApiError(422, BAD_FILTER) from None
@@ -178,7 +203,7 @@ class RenderSession:
         t1 = time.perf_counter()
         timings["render"] = t1 - t0
         if job.shapes:
-            overlay = self.factory(overlay_style(job.shapes), None)
+            overlay = ThreadBoundRenderer(self.factory, overlay_style(job.shapes), None)
             try:
                 composite_layer(canvas, overlay.render(**job.camera).array)
             finally:

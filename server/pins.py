@@ -51,7 +51,7 @@ def _body_polygon(w: float, h: float, inset: float) -> np.ndarray:
     """A round head of diameter ``w`` tapering to a tip at (w/2, h), shrunk by ``inset``."""
     r = w / 2 - inset
     cx, cy = w / 2, w / 2
-    tip_y = h - inset * 1.6
+    tip_y = h - (inset - 0.5) * 1.6  # the outer outline ends exactly at the bottom edge
     dist = tip_y - cy
     beta = math.acos(min(1.0, r / dist))  # angle at the centre between the tip direction and a tangent point
     angles = np.linspace(math.pi / 2 + beta, 2.5 * math.pi - beta, 48)
