@@ -146,7 +146,8 @@ class Renderer:
             # Labels are placed once for the whole image, before any framebuffer piece is drawn.
             works = place_frame(cam, works, self.symbols, gstate)
             frame = self._frame_renderer()
-            arr = frame.render(cam, works, light=self.style.light, global_state=gstate)
+            sprites = self.symbols.sprites(cam.scale) if self.style.sprite else None
+            arr = frame.render(cam, works, light=self.style.light, global_state=gstate, sprites=sprites)
         return Image(arr)
 
     def close(self) -> None:

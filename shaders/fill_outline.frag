@@ -2,6 +2,10 @@
 in vec2 v_pos;
 #pragma prop: define vec4 outline_color
 #pragma prop: define float opacity
+#ifdef PATTERN
+#include "_pattern.glsl"
+#pragma prop: define vec4 pattern
+#endif
 out vec4 fragColor;
 void main() {
     apply_clip();
@@ -9,5 +13,10 @@ void main() {
     #pragma prop: initialize float opacity
     float dist = length(v_pos - gl_FragCoord.xy);
     float alpha = 1.0 - smoothstep(0.0, 1.0, dist);
+#ifdef PATTERN
+    #pragma prop: initialize vec4 pattern
+    fragColor = pattern_color(pattern) * (alpha * opacity);
+#else
     fragColor = outline_color * (alpha * opacity);
+#endif
 }

@@ -8,6 +8,11 @@ out vec2 v_pos;
 #include "_depth.glsl"
 #pragma prop: define vec4 outline_color
 #pragma prop: define float opacity
+#ifdef PATTERN
+#include "_pattern.glsl"
+#pragma prop: define vec4 pattern
+#pragma prop: define float pixel_ratio
+#endif
 void main() {
     #pragma prop: initialize vec4 outline_color
     #pragma prop: initialize float opacity
@@ -15,6 +20,11 @@ void main() {
     // The outline's centre in framebuffer pixels: the fragment shader fades with the distance to it,
     // which gives the 2-px GL line MapLibre draws its soft polygon edge.
     v_pos = (gl_Position.xy / gl_Position.w + 1.0) / 2.0 * u_world + u_origin;
+#ifdef PATTERN
+    #pragma prop: initialize vec4 pattern
+    #pragma prop: initialize float pixel_ratio
+    set_pattern_pos((pattern.zw - pattern.xy) / pixel_ratio, a_pos);
+#endif
     set_clip(a_pos);
     set_layer_depth();
 }

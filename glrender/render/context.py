@@ -49,6 +49,7 @@ class FrameContext:
     zoom: float
     light: Any = None
     global_state: Any = None
+    sprites: Any = None             # the style's SpriteAtlas at this pixel ratio (patterns), or None
     behind_3d: bool = False         # a fill-extrusion layer was drawn: later 2D layers go behind it
     extrusion_depth_cleared: bool = False
     _proj: np.ndarray | None = None

@@ -35,15 +35,23 @@ def paint(fc: FrameContext, layer: Any, name: str, default: Any = None) -> Any:
 def draw_bucket(fc: FrameContext, program_name: str, bucket: Bucket, layer: Any, props: PropTable,
                 uniforms: dict[str, Any], mode: modes.DrawMode, *, defines: tuple[str, ...] = (),
                 indices: str = "indices", primitive: int = gl.TRIANGLES,
-                extra_uniform_props: PropTable | None = None) -> None:
-    """Draw one bucket with its data-driven properties as attributes and the rest as uniforms."""
+                extra_uniform_props: PropTable | None = None, extra_attrs: dict[str, Any] | None = None,
+                extra_key: Any = None) -> None:
+    """Draw one bucket with its data-driven properties as attributes and the rest as uniforms.
+
+    ``extra_attrs`` are further per-vertex arrays (patterns, line metrics); ``extra_key`` names what they
+    depend on besides the zoom, so their GPU buffers are rebuilt when it changes.
+    """
     u_values, attrs = paint_values(bucket, layer, props, fc.zoom, fc.global_state)
+    if extra_attrs:
+        attrs = {**attrs, **extra_attrs}
     prog = fc.gpu.programs.get(program_name, attrs.keys(), defines)
     idx = bucket.indices if indices == "indices" else bucket.extra[indices]
     if len(idx) == 0:
         return
+    dyn_key = (fc.zoom, extra_key) if extra_attrs else fc.zoom
     vao = fc.gpu.meshes.vertex_array(prog, bucket, bucket.arrays, idx, index_name=indices, dynamic=attrs,
-                                     dynamic_key=fc.zoom if attrs else None)
+                                     dynamic_key=dyn_key if attrs else None)
     all_uniforms = {f"u_{k}": v for k, v in u_values.items()}
     all_uniforms.update(uniforms)
     all_uniforms["u_layer_depth"] = fc.layer_depth()

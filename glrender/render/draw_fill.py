@@ -1,12 +1,24 @@
-"""Fill layers: triangles, then (with fill-antialias) the soft 2-px outline MapLibre draws."""
+"""Fill layers: triangles, then (with fill-antialias) the soft 2-px outline MapLibre draws.
+
+With ``fill-pattern`` the triangles (and the outline, unless ``fill-outline-color`` is set) sample the
+pattern atlas instead of ``fill-color``; features whose image is missing draw nothing.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from glrender.buckets.fill import FILL_PROPS, OUTLINE_PROPS
 from glrender.gpu import gl, modes
 from glrender.render.context import FrameContext, LayerWork
 from glrender.render.draw_common import draw_bucket, paint
+from glrender.render.draw_pattern import bind_atlas, floor_zoom, pattern_atlas, pattern_inputs
+from glrender.render.patterns import pattern_tile_uniforms
 from glrender.render.uniforms import gl_matrix, translated
+
+
+def _unset(prop: Any) -> bool:
+    return prop is None or (prop.is_constant and prop.constant_value is None)
 
 
 def draw_fill(fc: FrameContext, work: LayerWork) -> None:
@@ -18,21 +30,40 @@ def draw_fill(fc: FrameContext, work: LayerWork) -> None:
     outline_prop = layer.paint.get("fill-outline-color")
     # An unset outline colour (the spec has no default) means "the fill colour".
     outline_props = OUTLINE_PROPS
-    if outline_prop is None or (outline_prop.is_constant and outline_prop.constant_value is None):
+    if _unset(outline_prop):
         outline_props = {"outline_color": ("fill-color", "vec4"), "opacity": ("fill-opacity", "float")}
+    patterned = not _unset(layer.paint.get("fill-pattern"))
+    atlas = pattern_atlas(fc) if patterned else None
+    if patterned and atlas is None:
+        return  # no sprite: a patterned layer draws nothing, as in MapLibre
     for tile, bucket in work.items:
         if not fc.tile_visible(tile):
             continue
         m = translated(fc.tile_matrix(tile, bucket.extent), translate, anchor, fc.camera,
                        fc.camera.pixels_to_tile_units(tile, bucket.extent))
         clip = (0.0, 0.0, float(bucket.extent), float(bucket.extent))
-        u = {"u_matrix": gl_matrix(m), "u_clip_rect": clip}
-        draw_bucket(fc, "fill", bucket, layer, FILL_PROPS, u, mode)
+        u: dict[str, Any] = {"u_matrix": gl_matrix(m), "u_clip_rect": clip}
+        defines: tuple[str, ...] = ()
+        extra: dict[str, Any] = {}
+        if atlas is not None:
+            got = pattern_inputs(fc, layer, "fill-pattern", atlas, bucket)
+            if got is None:
+                continue
+            u.update(got[0])
+            extra = got[1]
+            u.update(pattern_tile_uniforms(fc.camera, tile, bucket.extent))
+            u["u_texsize"] = bind_atlas(fc, atlas)
+            u["u_image"] = 0
+            defines = ("PATTERN",)
+        key = (floor_zoom(fc), id(atlas))
+        draw_bucket(fc, "fill", bucket, layer, FILL_PROPS, u, mode, defines=defines, extra_attrs=extra,
+                    extra_key=key)
         if antialias:
             fc.ctx.line_width = 2.0
             u2 = dict(u, u_world=(float(fc.camera.device_width), float(fc.camera.device_height)),
                       u_origin=fc.viewport_origin)
+            # An explicit outline colour wins over the pattern (MapLibre's fillOutline vs fillOutlinePattern).
+            odefs = defines if _unset(outline_prop) else ()
             draw_bucket(fc, "fill_outline", bucket, layer, outline_props, u2, mode, indices="outlines",
-                        primitive=gl.LINES)
+                        primitive=gl.LINES, defines=odefs, extra_attrs=extra if odefs else None, extra_key=key)
             fc.ctx.line_width = 1.0
-

@@ -50,7 +50,7 @@ class FrameRenderer:
         return t
 
     def render(self, camera: Camera, works: Sequence[LayerWork], *, light: Any = None,
-               global_state: Any = None) -> np.ndarray:
+               global_state: Any = None, sprites: Any = None) -> np.ndarray:
         W, H = camera.device_width, camera.device_height
         out = np.empty((H, W, 4), dtype=np.uint8)
         limit = self.piece_limit
@@ -69,6 +69,7 @@ class FrameRenderer:
                 zoom=camera.zoom,
                 light=light,
                 global_state=global_state,
+                sprites=sprites,
             )
             for work in works:
                 fn = DRAWERS.get(work.layer.type)
