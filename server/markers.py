@@ -102,6 +102,7 @@ class MarkerFetcher:
                 headers = {k.lower(): v for k, v in resp.headers.items()}
                 data = resp.read(self.policy.max_bytes + 1)
         except urllib.error.HTTPError as exc:
+            exc.close()  # it holds the open response
             raise ApiError(422, f"Custom marker could not be fetched: HTTP {exc.code}.") from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
