@@ -147,7 +147,9 @@ class Renderer:
             works = place_frame(cam, works, self.symbols, gstate)
             frame = self._frame_renderer()
             sprites = self.symbols.sprites(cam.scale) if self.style.sprite else None
-            arr = frame.render(cam, works, light=self.style.light, global_state=gstate, sprites=sprites)
+            # Each Renderer owns a context: make it current, another Renderer may have drawn since.
+            with frame.gpu.ctx:
+                arr = frame.render(cam, works, light=self.style.light, global_state=gstate, sprites=sprites)
         return Image(arr)
 
     def close(self) -> None:

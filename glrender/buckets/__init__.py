@@ -6,6 +6,7 @@ from glrender.buckets.base import Bucket, BuildFn
 from glrender.buckets.circle import build_circle
 from glrender.buckets.extrusion import build_extrusion
 from glrender.buckets.fill import build_fill
+from glrender.buckets.heatmap import build_heatmap
 from glrender.buckets.line import build_line
 
 BUILDERS: dict[str, BuildFn] = {
@@ -13,6 +14,7 @@ BUILDERS: dict[str, BuildFn] = {
     "line": build_line,
     "circle": build_circle,
     "fill-extrusion": build_extrusion,
+    "heatmap": build_heatmap,
 }
 
 __all__ = ["BUILDERS", "Bucket"]

@@ -15,10 +15,12 @@ class DrawMode:
     depth_func: str = "<="
     color_write: bool = True
     cull_back: bool = False       # cull faces that are clockwise on screen (MapLibre's backCCW)
+    additive: bool = False        # blend ONE, ONE (heatmap density accumulation)
 
 
 PREMULTIPLIED = DrawMode()
 DEPTH_BEHIND_3D = DrawMode(depth_test=True, depth_write=False, depth_func="<=")
+ADDITIVE = DrawMode(additive=True)
 EXTRUSION_OPAQUE = DrawMode(blend=False, depth_test=True, depth_write=True, depth_func="<=", cull_back=True)
 EXTRUSION_DEPTH_ONLY = DrawMode(blend=False, depth_test=True, depth_write=True, depth_func="<=", color_write=False,
                                 cull_back=True)
@@ -38,7 +40,7 @@ def apply(ctx: moderngl.Context, fbo: moderngl.Framebuffer, mode: DrawMode) -> N
         ctx.front_face = "ccw"
         ctx.cull_face = "back"
     if mode.blend:
-        ctx.blend_func = moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA
+        ctx.blend_func = (moderngl.ONE, moderngl.ONE) if mode.additive else (moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA)
         ctx.blend_equation = moderngl.FUNC_ADD
     if mode.depth_test:
         ctx.depth_func = mode.depth_func

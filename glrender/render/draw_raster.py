@@ -22,12 +22,12 @@ MAX_ANISOTROPY = 16.0
 
 def unit_quad(fc: FrameContext) -> gl.Buffer:
     key = ("unit-quad",)
-    buf = fc.gpu.textures.get(key)
+    buf: Any = fc.gpu.textures.get(key)
     if buf is None:
         # Triangle strip TL, TR, BL, BR: the diagonal runs TR-BL, as in MapLibre's quad index buffer.
         buf = fc.ctx.buffer(np.array([0, 0, 1, 0, 0, 1, 1, 1], dtype=np.float32).tobytes())
-        fc.gpu.textures[key] = buf  # type: ignore[assignment]
-    return buf  # type: ignore[return-value]
+        fc.gpu.textures[key] = buf
+    return buf  # type: ignore[no-any-return]
 
 
 GRID_CELLS = 16  # MapLibre's subdivision of an image quad whose warp is partly bilinear

@@ -14,6 +14,8 @@ from glrender.render.draw_background import draw_background
 from glrender.render.draw_circle import draw_circle
 from glrender.render.draw_extrusion import draw_extrusion
 from glrender.render.draw_fill import draw_fill
+from glrender.render.draw_heatmap import draw_heatmap
+from glrender.render.draw_hillshade import draw_hillshade
 from glrender.render.draw_line import draw_line
 from glrender.render.draw_raster import draw_raster
 from glrender.render.draw_symbol import draw_symbol
@@ -28,6 +30,8 @@ DRAWERS: dict[str, DrawFn] = {
     "circle": draw_circle,
     "fill-extrusion": draw_extrusion,
     "raster": draw_raster,
+    "hillshade": draw_hillshade,
+    "heatmap": draw_heatmap,
     "symbol": draw_symbol,
 }
 

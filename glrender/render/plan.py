@@ -17,7 +17,8 @@ from glrender.symbol.bucket import build_symbol
 
 log = logging.getLogger("glrender.render")
 
-DRAWN_TYPES = frozenset({"background", "fill", "line", "circle", "fill-extrusion", "raster", "symbol"})
+DRAWN_TYPES = frozenset({"background", "fill", "line", "circle", "fill-extrusion", "raster", "symbol", "hillshade",
+                         "heatmap"})
 
 
 class BucketCache:
@@ -69,8 +70,9 @@ def plan_frame(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCa
         if tiles is None:
             tiles = covers[src.id] = src.cover(camera)
         items: list[tuple[TileID, Any]] = []
-        if layer.type == "raster":
-            if src.type not in ("raster", "raster-dem", "image"):
+        if layer.type in ("raster", "hillshade"):
+            wanted = ("raster-dem",) if layer.type == "hillshade" else ("raster", "raster-dem", "image")
+            if src.type not in wanted:
                 continue
             works.append(LayerWork(layer, src.raster_items(tiles, zoom)))
             continue

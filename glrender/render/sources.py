@@ -16,6 +16,7 @@ import numpy as np
 from glrender.errors import GlrenderError, SourceError, TileError
 from glrender.geo.camera import Camera, TileID
 from glrender.geo.cover import covering_tiles, tile_in_bounds
+from glrender.render.dem import unpack_vector
 from glrender.render.image_source import ImageSource
 from glrender.tiles.features import TileLayer
 from glrender.tiles.geojson import GeoJSONSource
@@ -33,6 +34,7 @@ class RasterTile:
     # None for a tile of a tiled source, which fills its tile square.
     corners: tuple[tuple[float, float], ...] | None = None
     mipmaps: bool = True  # MapLibre mipmaps raster tiles, not image sources
+    dem_unpack: tuple[float, float, float, float] | None = None  # raster-dem: how RGB encodes metres
 
 
 class _LRU(OrderedDict[Any, Any]):
@@ -185,7 +187,8 @@ class RuntimeSource:
         except Exception as exc:
             log.warning("source %r: tile %s is not a readable image: %s", self.id, tile.canonical, exc)
             return None
-        return RasterTile(key, rgba)
+        unpack = unpack_vector(self.spec) if self.type == "raster-dem" else None
+        return RasterTile(key, rgba, dem_unpack=unpack)
 
     def close(self) -> None:
         if self.tiles is not None:

@@ -1,0 +1,5 @@
+#define VERTEX
+in vec2 a_pos;  // full-viewport quad in clip space
+void main() {
+    gl_Position = vec4(a_pos, 0.0, 1.0);
+}
