@@ -43,7 +43,7 @@ def place_frame(camera: Camera, works: Sequence[LayerWork], resources: SymbolRes
     return out
 
 
-def _texture(fc: FrameContext, key: Any, data: np.ndarray, version: int) -> gl.Texture:
+def _texture(fc: FrameContext, key: Any, data: np.ndarray, version: int, linear: bool = True) -> gl.Texture:
     tex = fc.gpu.textures.get(key)
     h, w = data.shape[:2]
     comps = 1 if data.ndim == 2 else data.shape[2]
@@ -55,10 +55,12 @@ def _texture(fc: FrameContext, key: Any, data: np.ndarray, version: int) -> gl.T
                 tex.release()
             tex = fc.ctx.texture((w, h), comps, np.ascontiguousarray(data).tobytes())
             fc.gpu.textures[key] = tex
-        tex.filter = (gl.LINEAR, gl.LINEAR)
         tex.repeat_x = False
         tex.repeat_y = False
         tex.extra = version
+    f = gl.LINEAR if linear else gl.NEAREST
+    if tex.filter != (f, f):
+        tex.filter = (f, f)
     return tex
 
 
@@ -89,7 +91,8 @@ def draw_symbol(fc: FrameContext, work: LayerWork) -> None:
         dpr = float(fc.camera.scale)
         if d.icon is not None and d.extras.get("icon_atlas") is not None:
             atlas = d.extras["icon_atlas"]
-            tex = _texture(fc, ("symbol-icons", id(res), atlas.channels, id(atlas)), atlas.data, atlas.version)
+            tex = _texture(fc, ("symbol-icons", id(res), atlas.channels, id(atlas)), atlas.data, atlas.version,
+                           bool(d.extras.get("icon_linear", True)))
             u = {"u_texsize": (float(atlas.width), float(atlas.height)), "u_device_pixel_ratio": dpr}
             if d.icon_sdf:
                 passes = ([{"u_is_halo": True}] if d.icon_halo else []) + [{"u_is_halo": False}]

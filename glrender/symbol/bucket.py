@@ -42,6 +42,10 @@ class SymbolInstance:
     text_offset: tuple[float, float]   # layout px
     text_rotate: float                 # degrees
     order: int = 0
+    icon_anchor: str = "center"
+    icon_offset: tuple[float, float] = (0.0, 0.0)
+    icon_rotate: float = 0.0
+    label: str = ""
 
 
 @dataclass
@@ -170,10 +174,16 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
                         text.colors = [secs[i].color for i in text.colors]
                 rotate = float(ev("text-rotate") or 0.0)
         icon: str | None = None
+        icon_anchor, icon_offset, icon_rotate = "center", (0.0, 0.0), 0.0
         if has_icon:
             img = ev("icon-image")
             if img is not None:
                 icon = str(img) or None
+            if icon is not None:
+                icon_anchor = str(ev("icon-anchor"))
+                io = ev("icon-offset") or [0, 0]
+                icon_offset = (float(io[0]), float(io[1]))
+                icon_rotate = float(ev("icon-rotate") or 0.0)
         if text is None and icon is None:
             continue
         key = 0.0
@@ -184,6 +194,12 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
         label_len = 0.0
         if text is not None:
             label_len = (text.box[2] - text.box[0])
+        if icon is not None and along:
+            sheet = res.sprites(1.0)
+            im = sheet.get(icon) if sheet is not None else None
+            if im is not None:
+                # MapLibre compares the icon's CSS px width with the text's layout px directly
+                label_len = max(label_len, im.width / im.pixel_ratio)
         # MapLibre sizes layout boxes with text-size one zoom above the tile's.
         text_size = 16.0
         if has_text:
@@ -200,7 +216,9 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
                 if any((anchor_pt.x - x) ** 2 + (anchor_pt.y - y) ** 2 < (spacing / 2) ** 2 for x, y in near):
                     continue
                 near.append((anchor_pt.x, anchor_pt.y))
-            bucket.instances.append(SymbolInstance(fi, anchor_pt, line, text, icon, key, offset, rotate))
+            bucket.instances.append(SymbolInstance(fi, anchor_pt, line, text, icon, key, offset, rotate,
+                                                   icon_anchor=icon_anchor, icon_offset=icon_offset,
+                                                   icon_rotate=icon_rotate, label=label))
     if sort_prop is not None and not sort_prop.is_constant and z_order != "viewport-y":
         bucket.instances.sort(key=lambda s: s.sort_key)  # stable: ties keep feature order
     for i, inst in enumerate(bucket.instances):

@@ -18,6 +18,7 @@ from glrender.buckets.base import as_vec4, tile_context
 from glrender.geo.camera import Camera, TileID
 from glrender.symbol.bucket import SymbolBucket, SymbolInstance
 from glrender.symbol.collision import CollisionGrid
+from glrender.symbol.icons import fit_icon_to_text, icon_tex, shape_icon
 from glrender.symbol.project import View, along_line, corners, glyph_corners_along, rotation
 from glrender.text.shaping import ONE_EM
 
@@ -93,6 +94,12 @@ def _overlap(layout: Any, zoom: float, kind: str) -> str:
     return "always" if layout[f"{kind}-allow-overlap"].evaluate(zoom) else "never"
 
 
+_PAINT = ("text-size", "text-color", "text-halo-color", "text-opacity", "text-halo-width", "text-halo-blur",
+          "text-translate", "text-translate-anchor", "icon-size", "icon-color", "icon-halo-color",
+          "icon-opacity", "icon-halo-width", "icon-halo-blur", "icon-translate", "icon-translate-anchor",
+          "icon-padding", "icon-text-fit", "icon-text-fit-padding")
+
+
 class _Paint:
     """Per-feature paint/size values at the camera zoom, evaluated once per (bucket, feature)."""
 
@@ -102,8 +109,7 @@ class _Paint:
         self.global_state = global_state
         self.cache: dict[tuple[int, int, str], Any] = {}
         self.const: dict[str, Any] = {}
-        for name in ("text-size", "text-color", "text-halo-color", "text-opacity", "text-halo-width",
-                     "text-halo-blur", "text-translate", "text-translate-anchor"):
+        for name in _PAINT:
             p = layer.get(name)
             if p.is_feature_constant:
                 self.const[name] = p.evaluate(zoom)
@@ -128,31 +134,56 @@ def place_symbols(camera: Camera, works: Sequence[Any], global_state: Any = None
     for work in reversed(list(works)):
         if work.layer.type != "symbol":
             continue
-        out[work.layer.id] = _place_layer(view, grid, work.layer, work.items, global_state)
+        out[work.layer.id] = _place_layer(view, grid, work.layer, work.items, global_state, resources)
     return out
 
 
+def _alignments(lay: Any, zoom: float, kind: str, placement: str) -> tuple[str, str]:
+    rot = lay[f"{kind}-rotation-alignment"].evaluate(zoom)
+    pitch = lay[f"{kind}-pitch-alignment"].evaluate(zoom)
+    if rot in ("auto", "viewport-glyph"):
+        rot = "map" if placement != "point" else "viewport"
+    if pitch == "auto":
+        pitch = rot
+    return rot, pitch
+
+
+def _translate(paint: _Paint, kind: str, bucket: SymbolBucket, fi: int, bearing: float) -> np.ndarray:
+    tr = paint.get(f"{kind}-translate", bucket, fi) or [0, 0]
+    tvec = np.array([float(tr[0]), float(tr[1])])
+    if paint.get(f"{kind}-translate-anchor", bucket, fi) == "map" and bearing:
+        tvec = rotation(-bearing) @ tvec
+    return tvec
+
+
+def _pad(b: tuple[float, float, float, float], p: float) -> tuple[float, float, float, float]:
+    return (b[0] - p, b[1] - p, b[2] + p, b[3] + p)
+
+
 def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tuple[TileID, Any]],
-                 global_state: Any) -> SymbolDraw:
+                 global_state: Any, resources: Any = None) -> SymbolDraw:
     cam = view.camera
     zoom = cam.zoom
     lay = layer.layout
     placement = lay["symbol-placement"].evaluate(zoom)
     text_overlap = _overlap(lay, zoom, "text")
+    icon_overlap = _overlap(lay, zoom, "icon")
     text_ignore = bool(lay["text-ignore-placement"].evaluate(zoom))
+    icon_ignore = bool(lay["icon-ignore-placement"].evaluate(zoom))
+    text_optional = bool(lay["text-optional"].evaluate(zoom))
+    icon_optional = bool(lay["icon-optional"].evaluate(zoom))
     padding = float(lay["text-padding"].evaluate(zoom))
-    rot_align = lay["text-rotation-alignment"].evaluate(zoom)
-    pitch_align = lay["text-pitch-alignment"].evaluate(zoom)
-    if rot_align == "auto":
-        rot_align = "map" if placement != "point" else "viewport"
-    if pitch_align == "auto":
-        pitch_align = rot_align
+    rot_align, pitch_align = _alignments(lay, zoom, "text", placement)
+    icon_rot_align, icon_pitch_align = _alignments(lay, zoom, "icon", placement)
     keep_upright = bool(lay["text-keep-upright"].evaluate(zoom))
     z_order = lay["symbol-z-order"].evaluate(zoom)
     sort_prop = lay["symbol-sort-key"]
     by_key = not sort_prop.is_constant and z_order != "viewport-y"
+    by_y = _sort_by_y(lay, zoom, z_order, by_key)
     paint = _Paint(layer, zoom, global_state)
     bearing = math.radians(cam.bearing)
+    sheet = resources.sprites(cam.scale) if resources is not None else None
+    icon_atlas = resources.icon_atlas(cam.scale) if resources is not None else None
 
     cands: list[tuple[int, SymbolBucket, SymbolInstance]] = []
     for ti, (_tile, bucket) in enumerate(items):
@@ -163,68 +194,175 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
     anchors_world = np.array([view.tile_to_world(b.tile, b.extent, np.array([[i.anchor.x, i.anchor.y]]))[0]
                               for _, b, i in cands])
     screen, wdist = view.to_screen(anchors_world)
-    order = list(range(len(cands)))
+    # MapLibre visits tiles top to bottom of the rotated view to place, and draws them in reverse.
+    rank = _tile_ranks([t for t, _ in items], cam.angle)
+    order = sorted(range(len(cands)), key=lambda k: (rank[cands[k][0]], cands[k][2].order))
     if by_key:
         order.sort(key=lambda k: cands[k][2].sort_key)
     elif z_order == "viewport-y":
         order.sort(key=lambda k: -screen[k, 1])
-    placed: list[tuple[float, int, Any]] = []
+    placed: list[tuple[tuple, int, Any]] = []
+    icon_sdf: bool | None = None
     for k in order:
         ti, bucket, inst = cands[k]
-        if inst.text is None or wdist[k] <= 0 or not np.all(np.isfinite(screen[k])):
+        if wdist[k] <= 0 or not np.all(np.isfinite(screen[k])):
             continue
         fi = inst.feature
-        size = float(paint.get("text-size", bucket, fi) or 0.0)
-        if size <= 0:
+        # --- text
+        text_geo = None
+        fs = 0.0
+        size = 0.0
+        if inst.text is not None:
+            size = float(paint.get("text-size", bucket, fi) or 0.0)
+            if size > 0:
+                ratio = view.ccd / wdist[k] if pitch_align == "viewport" else wdist[k] / view.ccd
+                pr = min(max(0.5 + 0.5 * ratio, 0.0), 4.0)
+                fs = size / ONE_EM * pr
+                tvec = _translate(paint, "text", bucket, fi, bearing)
+                geo = _text_geometry(view, bucket, inst, anchors_world[k], screen[k] + tvec, tvec, fs, size,
+                                     placement, rot_align, pitch_align, keep_upright, bearing)
+                if geo is not None:
+                    text_geo = (geo[0], [_pad(b, padding * pr) for b in geo[1]])
+        # --- icon
+        icon_geo = None
+        img = sheet.get(inst.icon) if (sheet is not None and inst.icon) else None
+        if img is not None:
+            icon_geo = _icon_geometry(view, paint, bucket, inst, img, anchors_world[k], screen[k], wdist[k],
+                                      icon_rot_align, icon_pitch_align, bearing, size, placement)
+        has_text = inst.text is not None and size > 0
+        has_icon = icon_geo is not None
+        if not has_text and not has_icon:
             continue
-        ratio = view.ccd / wdist[k] if pitch_align == "viewport" else wdist[k] / view.ccd
-        pr = min(max(0.5 + 0.5 * ratio, 0.0), 4.0)
-        fs = size / ONE_EM * pr
-        tr = paint.get("text-translate", bucket, fi) or [0, 0]
-        tvec = np.array([float(tr[0]), float(tr[1])])
-        if paint.get("text-translate-anchor", bucket, fi) == "map" and bearing:
-            tvec = rotation(-bearing) @ tvec
-        anchor_px = screen[k] + tvec
-        geo = _text_geometry(view, bucket, inst, anchors_world[k], anchor_px, tvec, fs, size, placement,
-                             rot_align, pitch_align, keep_upright, bearing)
-        if geo is None:
-            continue
-        clip, boxes = geo
-        if not any(grid.inside(*b) for b in boxes):
-            continue
-        pad = padding * pr
-        boxes = [(b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad) for b in boxes]
-        if text_overlap != "always" and any(grid.hit(*b, mode=text_overlap) for b in boxes):
-            continue
-        if not text_ignore:
-            for b in boxes:
+        place_text = text_geo is not None and any(grid.inside(*b) for b in text_geo[1]) and (
+            text_overlap == "always" or not any(grid.hit(*b, mode=text_overlap) for b in text_geo[1]))
+        place_icon = icon_geo is not None and grid.inside(*icon_geo[1]) and (
+            icon_overlap == "always" or not grid.hit(*icon_geo[1], mode=icon_overlap))
+        icon_without_text = text_optional or not has_text
+        text_without_icon = icon_optional or not has_icon
+        if not icon_without_text and not text_without_icon:
+            place_text = place_icon = place_text and place_icon
+        elif not text_without_icon:
+            place_text = place_icon and place_text
+        elif not icon_without_text:
+            place_icon = place_icon and place_text
+        if place_text and not text_ignore and text_geo is not None:
+            for b in text_geo[1]:
                 grid.insert(*b, mode=text_overlap)
-        draw_key = inst.sort_key if by_key else (anchor_px[1] if _sort_by_y(lay, zoom, z_order, by_key) else 0.0)
-        placed.append((draw_key, k, (bucket, inst, clip, fs)))
-    placed.sort(key=lambda t: (t[0], t[1]))
-    quads = _Quads()
-    halo_any = False
-    gamma_base = 1.0
-    for _key, _k, (bucket, inst, clip, fs) in placed:
-        fi = inst.feature
-        text = inst.text
-        assert text is not None
-        color = as_vec4(paint.get("text-color", bucket, fi))
-        fill = np.tile(np.asarray(color), (len(text.tex), 1))
-        for gi, c in enumerate(text.colors):
-            if c is not None:
-                fill[gi] = as_vec4(c)
-        halo = as_vec4(paint.get("text-halo-color", bucket, fi))
-        hw = float(paint.get("text-halo-width", bucket, fi) or 0.0)
-        if hw > 0 and halo[3] > 0:
-            halo_any = True
-        props = (float(paint.get("text-opacity", bucket, fi)), hw, float(paint.get("text-halo-blur", bucket, fi) or 0))
-        if pitch_align == "map":
-            gamma = clip[..., 3] / (math.cos(cam.pitch_rad) * view.ccd)
+        if place_icon and not icon_ignore and icon_geo is not None:
+            grid.insert(*icon_geo[1], mode=icon_overlap)
+        if not place_text and not place_icon:
+            continue
+        if place_icon and icon_sdf is None and img is not None:
+            icon_sdf = bool(img.sdf)
+        if by_key:
+            draw_key: tuple = (inst.sort_key,)
+        elif by_y:
+            draw_key = (-rank[ti], screen[k][1], -inst.feature)
         else:
-            gamma = np.full(clip.shape[:-1], gamma_base)
-        quads.add(clip, text.tex, fs, gamma, fill, halo, props)
-    return SymbolDraw(layer, text=quads.build(), halo=halo_any)
+            draw_key = (-rank[ti], inst.order)
+        placed.append((draw_key, k, (bucket, inst, text_geo[0] if place_text and text_geo else None, fs,
+                                     icon_geo if place_icon else None, img)))
+    placed.sort(key=lambda t: (t[0], t[1]))
+    text_q, icon_q = _Quads(), _Quads()
+    halo_any = icon_halo_any = False
+    for _key, _k, (bucket, inst, clip, fs, icon_geo, img) in placed:
+        fi = inst.feature
+        if clip is not None:
+            halo_any |= _emit_text(text_q, paint, bucket, inst, clip, fs, pitch_align, cam, view)
+        if icon_geo is not None and icon_atlas is not None and bool(img.sdf) == bool(icon_sdf):
+            iclip, _box, iscale = icon_geo
+            tex = np.array([icon_tex(icon_atlas, img)], np.float64)
+            color = np.asarray(as_vec4(paint.get("icon-color", bucket, fi)))
+            halo = as_vec4(paint.get("icon-halo-color", bucket, fi))
+            hw = float(paint.get("icon-halo-width", bucket, fi) or 0.0)
+            icon_halo_any |= hw > 0 and halo[3] > 0
+            props = (float(paint.get("icon-opacity", bucket, fi)), hw,
+                     float(paint.get("icon-halo-blur", bucket, fi) or 0.0))
+            icon_q.add(iclip, tex, iscale, np.ones(iclip.shape[:-1]), color, halo, props)
+    draw = SymbolDraw(layer, text=text_q.build(), icon=icon_q.build(), halo=halo_any, icon_halo=icon_halo_any,
+                      icon_sdf=bool(icon_sdf))
+    draw.extras["icon_atlas"] = icon_atlas
+    # Like MapLibre, unscaled upright icons sample their pixels exactly (nearest); anything else filters.
+    isize = layer.get("icon-size")
+    needs_linear = any(
+        inst.icon_rotate != 0 or (img is not None and img.pixel_ratio != cam.scale)
+        for _, _, (_, inst, _, _, _, img) in placed)
+    draw.extras["icon_linear"] = bool(
+        icon_sdf or not isize.is_constant or isize.constant_value != 1 or cam.pitch != 0
+        or icon_pitch_align == "map" or needs_linear or paint.const.get("icon-text-fit", "none") != "none")
+    return draw
+
+
+def _emit_text(quads: _Quads, paint: _Paint, bucket: SymbolBucket, inst: SymbolInstance, clip: np.ndarray,
+               fs: float, pitch_align: str, cam: Camera, view: View) -> bool:
+    fi = inst.feature
+    text = inst.text
+    assert text is not None
+    color = as_vec4(paint.get("text-color", bucket, fi))
+    fill = np.tile(np.asarray(color), (len(text.tex), 1))
+    for gi, c in enumerate(text.colors):
+        if c is not None:
+            fill[gi] = as_vec4(c)
+    halo = as_vec4(paint.get("text-halo-color", bucket, fi))
+    hw = float(paint.get("text-halo-width", bucket, fi) or 0.0)
+    props = (float(paint.get("text-opacity", bucket, fi)), hw, float(paint.get("text-halo-blur", bucket, fi) or 0))
+    if pitch_align == "map":
+        gamma = clip[..., 3] / (math.cos(cam.pitch_rad) * view.ccd)
+    else:
+        gamma = np.ones(clip.shape[:-1])
+    quads.add(clip, text.tex, fs, gamma, fill, halo, props)
+    return hw > 0 and halo[3] > 0
+
+
+def _icon_geometry(view: View, paint: _Paint, bucket: SymbolBucket, inst: SymbolInstance, img: Any,
+                   anchor_world: np.ndarray, anchor_px: np.ndarray, w: float, rot_align: str, pitch_align: str,
+                   bearing: float, text_size: float, placement: str
+                   ) -> tuple[np.ndarray, tuple[float, float, float, float], float] | None:
+    fi = inst.feature
+    isize = float(paint.get("icon-size", bucket, fi) or 0.0)
+    if isize <= 0:
+        return None
+    ratio = view.ccd / w if pitch_align == "viewport" else w / view.ccd
+    pr = min(max(0.5 + 0.5 * ratio, 0.0), 4.0)
+    scale = isize * pr
+    box = shape_icon(img, inst.icon_offset, inst.icon_anchor)
+    fit = paint.get("icon-text-fit", bucket, fi)
+    if fit and fit != "none" and inst.text is not None:
+        pad = paint.get("icon-text-fit-padding", bucket, fi) or [0, 0, 0, 0]
+        box = fit_icon_to_text(img, box, inst.text.box, fit, list(pad), inst.icon_offset,
+                               (text_size or 16.0) / ONE_EM)
+    c = corners(np.array([box], np.float64))[0] * scale
+    angle = math.radians(inst.icon_rotate)
+    if placement != "point" and inst.line is not None and rot_align == "map":
+        seg = inst.anchor.segment
+        a, b = inst.line[seg], inst.line[min(seg + 1, len(inst.line) - 1)]
+        ends = view.tile_to_world(bucket.tile, bucket.extent, np.array([a, b], np.float64))
+        sp = view.to_screen(ends)[0]
+        line_angle = math.atan2(sp[1, 1] - sp[0, 1], sp[1, 0] - sp[0, 0])
+        angle += line_angle + (math.pi if abs(line_angle) > math.pi / 2 else 0.0)
+    elif rot_align == "map":
+        angle -= bearing
+    tvec = _translate(paint, "icon", bucket, fi, bearing)
+    px = anchor_px + tvec + c @ rotation(angle).T
+    clip = view.screen_to_clip(px).reshape(1, 4, 4)
+    ipad = paint.get("icon-padding", bucket, fi)
+    p = float(ipad[0]) if isinstance(ipad, list | tuple) and ipad else 2.0
+    return clip, _pad(_aabb(px), p * pr), scale
+
+
+def _tile_ranks(tiles: Sequence[TileID], angle: float) -> list[int]:
+    c, s = math.cos(angle), math.sin(angle)
+
+    def key(i: int) -> tuple[float, float]:
+        t = tiles[i]
+        x = t.x + t.wrap * 2**t.z
+        return (x * s + t.y * c, x * c - t.y * s)
+
+    order = sorted(range(len(tiles)), key=key)
+    rank = [0] * len(tiles)
+    for r, i in enumerate(order):
+        rank[i] = r
+    return rank
 
 
 def _sort_by_y(lay: Any, zoom: float, z_order: str, by_key: bool) -> bool:

@@ -52,6 +52,14 @@ class SymbolResources:
         with self.lock:
             return self.atlas.add(key, g.bitmap)
 
+    def icon_atlas(self, pixel_ratio: float) -> Atlas:
+        pr = 2.0 if pixel_ratio > 1 else 1.0
+        with self.lock:
+            at = self._icon_atlas.get(pr)
+            if at is None:
+                at = self._icon_atlas[pr] = Atlas(1024, 256, channels=4)
+            return at
+
     def sprites(self, pixel_ratio: float) -> Any:
         """The style's sprite sheet for a pixel ratio (None when it has none or it cannot load)."""
         pr = 2.0 if pixel_ratio > 1 else 1.0
