@@ -11,6 +11,15 @@ uniform int u_dash_count;
 #pragma prop: define vec4 color
 #pragma prop: define float opacity
 #pragma prop: define float blur
+#ifdef PATTERN
+#pragma prop: define vec4 pattern
+#pragma prop: define float pixel_ratio
+#pragma prop: define float floorwidth
+uniform sampler2D u_image;
+uniform vec2 u_texsize;
+uniform float u_tile_units_to_pixels;
+in float v_tile_linesofar;
+#endif
 out vec4 fragColor;
 void main() {
     apply_clip();
@@ -40,5 +49,22 @@ void main() {
     }
     alpha *= clamp(sd * u_device_pixel_ratio + 0.5, 0.0, 1.0);
 #endif
+#ifdef PATTERN
+    // MapLibre's line pattern: the image spans the line's width at the integer zoom and repeats along
+    // it at that scale; its one-pixel wrapped border is sampled at the line's edges.
+    #pragma prop: initialize vec4 pattern
+    #pragma prop: initialize float pixel_ratio
+    #pragma prop: initialize float floorwidth
+    if (pattern.z <= pattern.x) discard;
+    vec2 display_size = (pattern.zw - pattern.xy) / pixel_ratio;
+    float pattern_len = display_size.x / u_tile_units_to_pixels;
+    float aspect = display_size.y / floorwidth;
+    float px = mod(v_tile_linesofar / pattern_len * aspect, 1.0);
+    float py = 0.5 * v_normal.y + 0.5;
+    vec2 texel = 1.0 / u_texsize;
+    vec2 tpos = mix(pattern.xy * texel - texel, pattern.zw * texel + texel, vec2(px, py));
+    fragColor = texture(u_image, tpos) * (alpha * opacity);
+#else
     fragColor = color * (alpha * opacity);
+#endif
 }

@@ -20,6 +20,12 @@ out float v_linesofar;
 #pragma prop: define float gapwidth
 #pragma prop: define float offset
 #pragma prop: define float blur
+#ifdef PATTERN
+#pragma prop: define vec4 pattern
+#pragma prop: define float pixel_ratio
+#pragma prop: define float floorwidth
+out float v_tile_linesofar;
+#endif
 void main() {
     #pragma prop: initialize vec4 color
     #pragma prop: initialize float opacity
@@ -47,6 +53,12 @@ void main() {
     v_gamma_scale = len_persp > 0.0 ? len_flat / len_persp : 1.0;
     v_width2 = vec2(outset, inset);
     v_linesofar = a_linesofar / u_units_per_px;  // CSS pixels along the line at this zoom
+#ifdef PATTERN
+    #pragma prop: initialize vec4 pattern
+    #pragma prop: initialize float pixel_ratio
+    #pragma prop: initialize float floorwidth
+    v_tile_linesofar = a_linesofar;
+#endif
     set_clip(base + dist * u_units_per_px);
     set_layer_depth();
 }
