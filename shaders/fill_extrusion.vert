@@ -13,6 +13,12 @@ out vec4 v_shade;
 #pragma prop: define vec4 color
 #pragma prop: define float base
 #pragma prop: define float height
+#ifdef PATTERN
+#include "_pattern.glsl"
+#pragma prop: define vec4 pattern
+#pragma prop: define float pixel_ratio
+uniform float u_height_factor;  // metres to tile units for the pattern on walls
+#endif
 void main() {
     #pragma prop: initialize vec4 color
     #pragma prop: initialize float base
@@ -20,7 +26,24 @@ void main() {
     base = max(0.0, base);
     height = max(0.0, height);
     float t = a_top;
-    gl_Position = u_matrix * vec4(a_pos, t > 0.0 ? height : base, 1.0);
+    float elevation = t > 0.0 ? height : base;
+    gl_Position = u_matrix * vec4(a_pos, elevation, 1.0);
+#ifdef PATTERN
+    #pragma prop: initialize vec4 pattern
+    #pragma prop: initialize float pixel_ratio
+    // Roofs take the map-anchored pattern; walls unroll it along the ring (edge distance) and upwards.
+    bool roof = a_normal.z > 0.99;
+    vec2 ppos = roof ? a_pos : vec2(a_edge, elevation * u_height_factor);
+    set_pattern_pos((pattern.zw - pattern.xy) / pixel_ratio, ppos);
+    float directional = clamp(dot(a_normal, u_lightpos), 0.0, 1.0);
+    directional = mix((1.0 - u_lightintensity), max((0.5 + u_lightintensity), 1.0), directional);
+    if (a_normal.y != 0.0) {
+        directional *= (1.0 - u_vertical_gradient) + (u_vertical_gradient *
+            clamp((t + base) * pow(height / 150.0, 0.5), mix(0.7, 0.98, 1.0 - u_lightintensity), 1.0));
+    }
+    v_shade = vec4(clamp(directional * u_lightcolor, mix(vec3(0.0), vec3(0.3), 1.0 - u_lightcolor), vec3(1.0)), 1.0);
+    v_shade *= u_opacity;
+#else
     float colorvalue = color.r * 0.2126 + color.g * 0.7152 + color.b * 0.0722;
     v_shade = vec4(0.0, 0.0, 0.0, 1.0);
     color += vec4(0.03, 0.03, 0.03, 1.0);  // slight ambient light: no face is fully black
@@ -34,4 +57,5 @@ void main() {
     v_shade.g += clamp(color.g * directional * u_lightcolor.g, mix(0.0, 0.3, 1.0 - u_lightcolor.g), 1.0);
     v_shade.b += clamp(color.b * directional * u_lightcolor.b, mix(0.0, 0.3, 1.0 - u_lightcolor.b), 1.0);
     v_shade *= u_opacity;
+#endif
 }
