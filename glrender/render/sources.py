@@ -18,6 +18,8 @@ from glrender.geo.camera import Camera, TileID
 from glrender.geo.cover import covering_tiles, tile_in_bounds
 from glrender.render.dem import unpack_vector
 from glrender.render.image_source import ImageSource
+from glrender.style.expressions import EvalContext
+from glrender.style.filters import compile_filter
 from glrender.tiles.features import TileLayer
 from glrender.tiles.geojson import GeoJSONSource
 from glrender.tiles.mvt import decode_tile
@@ -53,6 +55,19 @@ class _LRU(OrderedDict[Any, Any]):
         return val
 
 
+def _feature_filter(sid: str, value: Any) -> Any:
+    """The source ``filter``: evaluated once per feature at zoom 0, before tiling or clustering."""
+    flt = compile_filter(value, path=f"sources.{sid}.filter")
+
+    def keep(feature: Any) -> bool:
+        try:
+            return bool(flt.evaluate(EvalContext(zoom=0.0, feature=feature)))
+        except Exception:  # a filter that cannot evaluate drops the feature, as layer filters do
+            return False
+
+    return keep
+
+
 def _open_geojson(sid: str, spec: Mapping[str, Any], base_dir: str | None) -> GeoJSONSource:
     kwargs: dict[str, Any] = {
         "base_dir": base_dir,
@@ -61,6 +76,16 @@ def _open_geojson(sid: str, spec: Mapping[str, Any], base_dir: str | None) -> Ge
         "tolerance": float(spec.get("tolerance", 0.375)),
         "line_metrics": bool(spec.get("lineMetrics", False)),
     }
+    flt = spec.get("filter")
+    if flt is not None:
+        kwargs["feature_filter"] = _feature_filter(sid, flt)
+    if spec.get("cluster"):
+        # MapLibre's defaults: radius 50 px, clustering up to one zoom below the source maxzoom
+        kwargs["cluster"] = {
+            "radius": float(spec.get("clusterRadius", 50)),
+            "max_zoom": int(spec.get("clusterMaxZoom", kwargs["maxzoom"] - 1)),
+            "min_points": int(spec.get("clusterMinPoints", 2)),
+        }
     try:
         return GeoJSONSource(spec.get("data"), **kwargs)
     except SourceError as exc:

@@ -5,8 +5,9 @@ A tile request picks the features whose box (or its copy one world left/right, f
 antimeridian) meets the tile plus buffer, clips them per axis (x then y) and rounds to integer tile
 coordinates like geojson-vt's ``transformTile``. Polygons come out as MapLibre sees them through its
 GeoJSON wrapper: all rings of a feature are grouped by :func:`glrender.tiles.mvt.classify_rings`.
-Not done: geojson-vt's Douglas-Peucker simplification (``tolerance`` is accepted and ignored) and
-clustering.
+With ``cluster`` the points are clustered instead (see :mod:`glrender.tiles.cluster`); a
+``feature_filter`` drops features before tiling or clustering, like the source ``filter`` in MapLibre.
+Not done: geojson-vt's Douglas-Peucker simplification (``tolerance`` is accepted and ignored).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ import numpy as np
 
 from glrender.errors import SourceError
 from glrender.tiles._clip import clip_line, clip_points, clip_ring
+from glrender.tiles.cluster import Clusters
 from glrender.tiles.features import LINESTRING, POINT, POLYGON, Feature, TileLayer
 from glrender.tiles.mvt import classify_rings, ring_areas
 from glrender.tiles.tilecover import lat_to_y
@@ -89,7 +91,9 @@ class GeoJSONSource:
     def __init__(self, data: Any, *, base_dir: str | None = None, maxzoom: int = 18,
                  buffer: int = 128, tolerance: float = 0.375, extent: int = 8192, line_metrics: bool = False,
                  promote_id: str | None = None, generate_id: bool = False,
-                 aliases: Mapping[str, str] | None = None, cache_size: int = 256) -> None:
+                 aliases: Mapping[str, str] | None = None, cache_size: int = 256,
+                 feature_filter: Callable[[Feature], bool] | None = None,
+                 cluster: Mapping[str, Any] | None = None) -> None:
         if isinstance(data, str):
             data = self._load(data, base_dir, aliases)
         if not isinstance(data, Mapping):
@@ -102,6 +106,17 @@ class GeoJSONSource:
         self._lonlat_min = np.array([np.inf, np.inf])
         self._lonlat_max = np.array([-np.inf, -np.inf])
         self._read_root(data)
+        if feature_filter is not None:
+            self._items = [it for it in self._items
+                           if feature_filter(Feature(it.geom_type, it.parts, it.properties, it.id))]
+        self._clusters: Clusters | None = None
+        if cluster is not None:
+            # supercluster takes each Point feature's coordinates (only points are clustered)
+            pts = [(float(it.parts[0][0, 0]), float(it.parts[0][0, 1]), it.properties, it.id)
+                   for it in self._items if it.geom_type == POINT and len(it.parts[0])]
+            self._clusters = Clusters(pts, radius=float(cluster.get("radius", 50)),
+                                      max_zoom=int(cluster.get("max_zoom", maxzoom - 1)),
+                                      min_points=max(2, int(cluster.get("min_points", 2))))
         boxes = [(p[:, 0].min(), p[:, 1].min(), p[:, 0].max(), p[:, 1].max())
                  for it in self._items for p in [np.concatenate([q[:, :2] for q in it.parts])]]
         self._bbox = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
@@ -243,7 +258,11 @@ class GeoJSONSource:
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        layers = {LAYER_NAME: TileLayer(LAYER_NAME, self.extent, self._cut(z, x, y))}
+        if self._clusters is not None:
+            feats = self._clusters.tile_features(z, x, y, self.extent, self._clusters.radius / 512.0)
+        else:
+            feats = self._cut(z, x, y)
+        layers = {LAYER_NAME: TileLayer(LAYER_NAME, self.extent, feats)}
         with self._lock:
             self._cache[key] = layers
             if len(self._cache) > self._cache_size:
