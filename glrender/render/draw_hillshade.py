@@ -76,7 +76,6 @@ def _slope_texture(fc: FrameContext, tile: TileID, raster: Any, unpack: tuple[fl
         n = slopes.shape[0]
         tex = fc.ctx.texture((n, n), 4, np.ascontiguousarray(slopes).tobytes())
         tex.repeat_x = tex.repeat_y = False
-        tex.filter = (gl.LINEAR, gl.LINEAR)
         fc.gpu.textures[key] = tex
     return tex
 
@@ -100,6 +99,7 @@ def draw_hillshade(fc: FrameContext, work: LayerWork) -> None:
         "u_alt": math.radians(altitude),
         "u_layer_depth": fc.layer_depth(),
     }
+    filt = gl.NEAREST if paint(fc, layer, "resampling", "linear") == "nearest" else gl.LINEAR
     prog = fc.gpu.programs.get("hillshade")
     vao = fc.ctx.vertex_array(prog, [(unit_quad(fc), "2f", "a_pos")])
     mode = modes.DEPTH_BEHIND_3D if fc.behind_3d else modes.PREMULTIPLIED
@@ -111,6 +111,7 @@ def draw_hillshade(fc: FrameContext, work: LayerWork) -> None:
             continue
         unpack = raster.dem_unpack or UNPACK["mapbox"]
         tex = _slope_texture(fc, tile, raster, unpack, _neighbours(tile, by_id))
+        tex.filter = (filt, filt)
         tex.use(0)
         vals = dict(base)
         vals["u_matrix"] = gl_matrix(fc.camera.tile_matrix(tile, RASTER_EXTENT, proj))

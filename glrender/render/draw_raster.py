@@ -104,7 +104,8 @@ def draw_raster(fc: FrameContext, work: LayerWork) -> None:
         float(paint(fc, layer, "raster-hue-rotate", 0.0)),
         opacity,
     )
-    nearest = paint(fc, layer, "raster-resampling", "linear") == "nearest"
+    # The spec spells it both ways; MapLibre samples nearest when either says so.
+    nearest = "nearest" in (paint(fc, layer, "raster-resampling", "linear"), paint(fc, layer, "resampling", "linear"))
     prog = fc.gpu.programs.get("raster")
     vao = fc.ctx.vertex_array(prog, [(unit_quad(fc), "2f", "a_pos")])
     mode = modes.DEPTH_BEHIND_3D if fc.behind_3d else modes.PREMULTIPLIED
