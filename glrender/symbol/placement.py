@@ -333,13 +333,16 @@ def _icon_geometry(view: View, paint: _Paint, bucket: SymbolBucket, inst: Symbol
                                (text_size or 16.0) / ONE_EM)
     c = corners(np.array([box], np.float64))[0] * scale
     angle = math.radians(inst.icon_rotate)
+    # MapLibre's icon collision box turns with icon-rotate only, never with the line
+    cbox = _aabb(anchor_px + c @ rotation(angle).T)
     if placement != "point" and inst.line is not None and rot_align == "map":
         seg = inst.anchor.segment
         a, b = inst.line[seg], inst.line[min(seg + 1, len(inst.line) - 1)]
         ends = view.tile_to_world(bucket.tile, bucket.extent, np.array([a, b], np.float64))
         sp = view.to_screen(ends)[0]
         line_angle = math.atan2(sp[1, 1] - sp[0, 1], sp[1, 0] - sp[0, 0])
-        angle += line_angle + (math.pi if abs(line_angle) > math.pi / 2 else 0.0)
+        flip = bool(paint.layer.layout["icon-keep-upright"].evaluate(paint.zoom)) and abs(line_angle) > math.pi / 2
+        angle += line_angle + (math.pi if flip else 0.0)
     elif rot_align == "map":
         angle -= bearing
     tvec = _translate(paint, "icon", bucket, fi, bearing)
@@ -347,7 +350,8 @@ def _icon_geometry(view: View, paint: _Paint, bucket: SymbolBucket, inst: Symbol
     clip = view.screen_to_clip(px).reshape(1, 4, 4)
     ipad = paint.get("icon-padding", bucket, fi)
     p = float(ipad[0]) if isinstance(ipad, list | tuple) and ipad else 2.0
-    return clip, _pad(_aabb(px), p * pr), scale
+    cbox = (cbox[0] + tvec[0], cbox[1] + tvec[1], cbox[2] + tvec[0], cbox[3] + tvec[1])
+    return clip, _pad(cbox, p * pr), scale
 
 
 def _tile_ranks(tiles: Sequence[TileID], angle: float) -> list[int]:
