@@ -10,6 +10,9 @@ uniform vec3 u_lightcolor;
 uniform float u_vertical_gradient;
 uniform float u_opacity;
 out vec4 v_shade;
+// Buffered geometry of neighbouring tiles overlaps: each tile keeps only its own square, so a
+// translucent roof is coloured once (MapLibre uses the stencil buffer for the same purpose).
+#include "_clip.glsl"
 #pragma prop: define vec4 color
 #pragma prop: define float base
 #pragma prop: define float height
@@ -28,6 +31,7 @@ void main() {
     float t = a_top;
     float elevation = t > 0.0 ? height : base;
     gl_Position = u_matrix * vec4(a_pos, elevation, 1.0);
+    set_clip(a_pos);
 #ifdef PATTERN
     #pragma prop: initialize vec4 pattern
     #pragma prop: initialize float pixel_ratio

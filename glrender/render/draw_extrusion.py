@@ -17,6 +17,12 @@ from glrender.render.patterns import pattern_tile_uniforms
 from glrender.render.uniforms import gl_matrix, light_uniforms, translated
 
 
+def clip_rect(extent: int) -> tuple[float, float, float, float]:
+    # Shifted by half a tile unit: a wall lying exactly on a tile edge (both tiles hold it, coordinates
+    # are integers) belongs to one tile only instead of flickering between the two.
+    return (-0.5, -0.5, extent - 0.5, extent - 0.5)
+
+
 def draw_extrusion(fc: FrameContext, work: LayerWork) -> None:
     layer = work.layer
     opacity = float(paint(fc, layer, "fill-extrusion-opacity", 1.0))
@@ -39,7 +45,8 @@ def draw_extrusion(fc: FrameContext, work: LayerWork) -> None:
                 continue
             upp = fc.camera.pixels_to_tile_units(tile, bucket.extent)
             m = translated(fc.tile_matrix(tile, bucket.extent), translate, anchor, fc.camera, upp)
-            u: dict[str, Any] = {"u_matrix": gl_matrix(m), "u_opacity": opacity, "u_vertical_gradient": vgrad}
+            u: dict[str, Any] = {"u_matrix": gl_matrix(m), "u_opacity": opacity, "u_vertical_gradient": vgrad,
+                                 "u_clip_rect": clip_rect(bucket.extent)}
             u.update(light)
             defines: tuple[str, ...] = ()
             extra: dict[str, Any] = {}
