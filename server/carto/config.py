@@ -5,7 +5,7 @@
 master_api_key = "secret"            # named-map CRUD; without it that part of the API answers 401/403
 api_keys = ["regular-key"]           # keys that may instantiate maps but not manage templates
 database = "data/my.gpkg"            # GeoPackage/SQLite path or postgresql:// URL (default: the demo gpkg)
-storage = "state/carto.sqlite"       # SQLite path for templates and layergroups (default: user state dir)
+storage = "state/carto.sqlite"       # templates, layergroups: SQLite path or postgresql:// URL
 http_allowlist = ["*.tile.openstreetmap.org", "/srv/tiles"]   # hosts or folders http layers may use
 user = "glrender"                    # the account name every /user/{name}/ prefix and host maps to
 max_templates = 4096

@@ -92,11 +92,15 @@ def lonlat_to_mercator(lon: float, lat: float) -> tuple[float, float]:
 
 def open_database(url: str | None, timeout_s: float = DEFAULT_TIMEOUT_S) -> Database:
     """A backend for a GeoPackage/SQLite path or a ``postgresql://`` URL."""
-    if url and url.startswith(("postgresql://", "postgres://")):
-        from server.config import ConfigError
+    from server.carto.pgconn import is_postgres_url
 
-        # Not built yet (issue 6, last step): refuse clearly at startup rather than fail per request.
-        raise ConfigError("carto.database: PostgreSQL/PostGIS is not supported yet; use a GeoPackage/SQLite path")
+    if is_postgres_url(url):
+        from server.carto.pgconn import require_psycopg
+
+        require_psycopg("database")
+        from server.carto.postgis import PostgresDatabase
+
+        return PostgresDatabase(str(url), timeout_s)
     from server.carto.gpkg import GeoPackageDatabase
 
     return GeoPackageDatabase(url, timeout_s)

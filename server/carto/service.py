@@ -21,7 +21,7 @@ from server.carto.errors import CartoError
 from server.carto.geometry import View, bbox_view
 from server.carto.mapconfig import MapConfig, parse_mapconfig, select_layers, token_for
 from server.carto.render import RenderThread, StyleBuilder, http_allowed
-from server.carto.storage import Storage
+from server.carto.storage import Store, open_storage
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class CartoService:
     def __init__(self, config: CartoConfig) -> None:
         self.config = config
         self.db: Database = open_database(config.database, config.statement_timeout)
-        self.storage = Storage(config.storage)
+        self.storage: Store = open_storage(config.storage)
         self.builder = StyleBuilder(self.db, config.http_allowlist)
         self.renderer = RenderThread()
         self.database_id = config.database or "demo.gpkg"

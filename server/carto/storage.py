@@ -14,7 +14,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from server.carto.errors import CartoError
 
@@ -25,6 +25,21 @@ CREATE TABLE IF NOT EXISTS layergroups (token TEXT PRIMARY KEY, config TEXT NOT 
     created REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+
+class Store(Protocol):
+    """What the service needs from a store; SQLite (Storage) and PostgreSQL (pgstorage) both provide it."""
+
+    def create_template(self, user: str, name: str, body: dict[str, Any], limit: int) -> int: ...
+    def update_template(self, user: str, name: str, body: dict[str, Any]) -> bool: ...
+    def get_template(self, user: str, name: str) -> tuple[dict[str, Any], float] | None: ...
+    def delete_template(self, user: str, name: str) -> bool: ...
+    def list_templates(self, user: str) -> list[str]: ...
+    def put_layergroup(self, token: str, config: dict[str, Any], template: str | None) -> None: ...
+    def get_layergroup(self, token: str) -> tuple[dict[str, Any], str | None] | None: ...
+    def get_meta(self, key: str) -> str | None: ...
+    def set_meta(self, key: str, value: str) -> None: ...
+    def close(self) -> None: ...
 
 
 def default_storage_path() -> Path:
@@ -126,6 +141,20 @@ class Storage:
                     pass
             self._conns.clear()
         self._local = threading.local()
+
+
+def open_storage(location: str | Path | None) -> Store:
+    """The store for ``[carto] storage``: a ``postgresql://`` URL or a SQLite path (None: the default)."""
+    from server.carto.pgconn import is_postgres_url
+
+    if isinstance(location, str) and is_postgres_url(location):
+        from server.carto.pgconn import require_psycopg
+
+        require_psycopg("storage")
+        from server.carto.pgstorage import PostgresStorage
+
+        return PostgresStorage(location)
+    return Storage(location)
 
 
 class _transaction:

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -52,3 +56,84 @@ def template(name: str = "tpl", **extra: object) -> dict:
                                             "cartocss": "#layer { marker-fill: <%= color %>; }"}}]}}
     t.update(extra)
     return t
+
+
+# -- PostgreSQL/PostGIS: .ci/postgres.sh starts a server and .ci/run exports its URL in GLRENDER_TEST_PG.
+PG_ENV = "GLRENDER_TEST_PG"
+_pg_skipped: list[str] = []
+
+
+def _pg_unreachable(url: str | None) -> str | None:
+    """Why the PostgreSQL tests cannot run, or None when they can."""
+    if not url:
+        return f"{PG_ENV} is not set (.ci/run starts a PostgreSQL + PostGIS server and sets it)"
+    try:
+        import psycopg
+    except ImportError:
+        return "psycopg is not installed"
+    try:
+        with psycopg.connect(url, connect_timeout=3, autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").fetchone() is None:
+                return f"the database of {PG_ENV} has no postgis extension"
+    except psycopg.Error as exc:
+        return f"cannot connect to {PG_ENV}: {str(exc).strip().splitlines()[0]}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    url = os.environ.get(PG_ENV)
+    reason = _pg_unreachable(url)
+    if reason is not None:
+        if not _pg_skipped:
+            _pg_skipped.append(reason)
+        pytest.skip(f"PostgreSQL tests skipped: {reason}")
+    assert url is not None
+    return url
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """The URL with the session's search_path set to ``schema`` (then public, where PostGIS lives)."""
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema},public"
+
+
+@contextmanager
+def pg_schema(url: str, prefix: str) -> Iterator[str]:
+    """A fresh schema, dropped afterwards, so tests never see each other's tables."""
+    import psycopg
+
+    schema = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield schema
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="session")
+def pg_demo(pg_url: str) -> Iterator[str]:
+    """A URL whose search_path holds the demo tables, loaded from demo.gpkg by server.carto.pgload."""
+    import psycopg
+
+    from server.carto.gpkg import default_database_path
+    from server.carto.pgload import load_geopackage
+
+    with pg_schema(pg_url, "glrender_demo") as schema:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            load_geopackage(conn, default_database_path(), schema)
+        yield with_search_path(pg_url, schema)
+
+
+@pytest.fixture
+def pg_empty(pg_url: str) -> Iterator[str]:
+    """A URL whose search_path is an empty schema of its own (for storage tests)."""
+    with pg_schema(pg_url, "glrender_store") as schema:
+        yield with_search_path(pg_url, schema)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    # pytest -q hides skip reasons: say once, at the end, why PostgreSQL was not tested.
+    if _pg_skipped:
+        terminalreporter.write_line(f"PostgreSQL tests skipped: {_pg_skipped[0]}", yellow=True)
