@@ -71,9 +71,12 @@ def draw_heatmap(fc: FrameContext, work: LayerWork) -> None:
     W, H = cam.device_width, cam.device_height
     pw, ph = fc.piece_size
     qw, qh = max(1, W // DOWNSCALE), max(1, H // DOWNSCALE)
-    tw, th = max(1, math.ceil(pw / DOWNSCALE)) + 1, max(1, math.ceil(ph / DOWNSCALE)) + 1
+    # The density texture holds this piece's part of the quarter-resolution view plus a texel of
+    # margin all round, so pieces sample it exactly as a one-piece render would.
+    tw, th = math.ceil(pw / DOWNSCALE) + 3, math.ceil(ph / DOWNSCALE) + 3
     ox, oy = fc.viewport_origin
-    qox, qoy = int(round(ox / DOWNSCALE)), int(round(oy / DOWNSCALE))
+    qox = -math.floor(-ox * qw / W) + 1
+    qoy = -math.floor(-oy * qh / H) + 1
     fbo, density = _density_target(fc, tw, th)
     fbo.viewport = (qox, qoy, qw, qh)
     fbo.use()

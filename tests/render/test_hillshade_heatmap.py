@@ -198,3 +198,22 @@ def test_opacity_scales_the_coloured_result(renderer_factory: Any) -> None:
     style["layers"][0]["paint"]["heatmap-opacity"] = 0.5
     img = renderer_factory(style).render(center=(0, 0), zoom=3, width=128, height=128).array.astype(int)
     assert abs(img[64, 64, 3] - _ramp_alpha(_density_at(64, 64)) / 2) <= 2, img[64, 64]
+
+
+def test_big_images_drawn_in_pieces_match_one_piece(tmp_path: Path, renderer_factory: Any) -> None:
+    from glrender.api import Renderer
+
+    renderer_factory(_heat_style([]))  # skips without EGL
+
+    heat = _heat_style([_point(), {"type": "Feature", "properties": {},
+                                   "geometry": {"type": "Point", "coordinates": [3, 2]}}])
+    for style, cam in ((heat, {"center": (1, 1), "zoom": 4}),
+                       (_dem_style(tmp_path, "terrarium", 300), {"center": _tile_centre(), "zoom": Z - 1})):
+        whole, pieces = Renderer(style), Renderer(style, piece_limit=64)
+        try:
+            a = whole.render(width=200, height=150, **cam).array  # type: ignore[arg-type]
+            b = pieces.render(width=200, height=150, **cam).array  # type: ignore[arg-type]
+        finally:
+            whole.close()
+            pieces.close()
+        assert np.array_equal(a, b)
