@@ -19,6 +19,7 @@ from glrender.render.draw_hillshade import draw_hillshade
 from glrender.render.draw_line import draw_line
 from glrender.render.draw_raster import draw_raster
 from glrender.render.draw_symbol import draw_symbol
+from glrender.render.layer_opacity import draw_grouped
 from glrender.render.tiling import pieces, unpremultiply
 
 DrawFn = Callable[[FrameContext, LayerWork], None]
@@ -77,7 +78,7 @@ class FrameRenderer:
             )
             for work in works:
                 fn = DRAWERS.get(work.layer.type)
-                if fn is not None:
+                if fn is not None and not draw_grouped(fc, work, fn):
                     fn(fc, work)
             out[y0:y0 + h, x0:x0 + w] = target.read(w, h)
             unpremultiply(out[y0:y0 + h, x0:x0 + w])
