@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -186,9 +186,11 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
     icon_atlas = resources.icon_atlas(cam.scale) if resources is not None else None
 
     cands: list[tuple[int, SymbolBucket, SymbolInstance]] = []
-    for ti, (_tile, bucket) in enumerate(items):
+    for ti, (tile, bucket) in enumerate(items):
         if isinstance(bucket, SymbolBucket):
-            cands.extend((ti, bucket, inst) for inst in bucket.instances)
+            # A cached bucket is shared by every world copy of its tile: place it at this copy.
+            at = bucket if bucket.tile == tile else replace(bucket, tile=tile)
+            cands.extend((ti, at, inst) for inst in bucket.instances)
     if not cands:
         return SymbolDraw(layer)
     anchors_world = np.array([view.tile_to_world(b.tile, b.extent, np.array([[i.anchor.x, i.anchor.y]]))[0]
