@@ -11,6 +11,10 @@ uniform int u_dash_count;
 #pragma prop: define vec4 color
 #pragma prop: define float opacity
 #pragma prop: define float blur
+#ifdef GRADIENT
+uniform sampler2D u_gradient;
+in vec2 v_uv;
+#endif
 #ifdef PATTERN
 #pragma prop: define vec4 pattern
 #pragma prop: define float pixel_ratio
@@ -64,6 +68,8 @@ void main() {
     vec2 texel = 1.0 / u_texsize;
     vec2 tpos = mix(pattern.xy * texel - texel, pattern.zw * texel + texel, vec2(px, py));
     fragColor = texture(u_image, tpos) * (alpha * opacity);
+#elif defined(GRADIENT)
+    fragColor = texture(u_gradient, v_uv) * (alpha * opacity);
 #else
     fragColor = color * (alpha * opacity);
 #endif

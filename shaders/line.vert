@@ -20,6 +20,11 @@ out float v_linesofar;
 #pragma prop: define float gapwidth
 #pragma prop: define float offset
 #pragma prop: define float blur
+#ifdef GRADIENT
+in vec2 a_uv;              // fraction of this tile's piece of the line, gradient texture row
+uniform float u_image_height;
+out vec2 v_uv;
+#endif
 #ifdef PATTERN
 #pragma prop: define vec4 pattern
 #pragma prop: define float pixel_ratio
@@ -53,6 +58,9 @@ void main() {
     v_gamma_scale = len_persp > 0.0 ? len_flat / len_persp : 1.0;
     v_width2 = vec2(outset, inset);
     v_linesofar = a_linesofar / u_units_per_px;  // CSS pixels along the line at this zoom
+#ifdef GRADIENT
+    v_uv = vec2(a_uv.x, (a_uv.y + 0.5) / u_image_height);
+#endif
 #ifdef PATTERN
     #pragma prop: initialize vec4 pattern
     #pragma prop: initialize float pixel_ratio

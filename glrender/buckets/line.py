@@ -53,7 +53,11 @@ def build_line(layer: Any, features: Sequence[Feature], tile: TileID, extent: in
             float(_layout(layer, "line-round-limit", zoom, f) or 1.05),
         )
         groups.setdefault(key, []).append(i)
+    # line-gradient needs MapLibre's line metrics: distance never restarts, and every line gets its own
+    # row (with the geojson clip range of its feature) in the gradient texture.
+    gradient = layer.paint.get("line-gradient") is not None
     parts = []
+    clips: list[tuple[float, float]] = []
     for (join, cap, miter, round_limit), idxs in groups.items():
         lines: list[np.ndarray] = []
         closed: list[bool] = []
@@ -74,15 +78,20 @@ def build_line(layer: Any, features: Sequence[Feature], tile: TileID, extent: in
         if not lines:
             continue
         mesh = tessellate_lines(lines, closed=closed, join=str(join), cap=str(cap), miter_limit=miter,
-                                round_limit=round_limit, extent=extent)
+                                round_limit=round_limit, extent=extent, reset_distance=not gradient)
         if len(mesh.indices) == 0:
             continue
-        parts.append((mesh, np.asarray(owner, dtype=np.int32)))
+        row0 = len(clips)
+        if gradient:
+            clips.extend(_clip_range(feats[i]) for i in owner)
+        parts.append((mesh, np.asarray(owner, dtype=np.int32), row0))
     if not parts:
         return None
     offset = 0
-    pos, ext, nor, dirs, sofar, fidx, idx = [], [], [], [], [], [], []
-    for mesh, owner_arr in parts:
+    pos, ext, nor, dirs, sofar, fidx, idx, uv = [], [], [], [], [], [], [], []
+    for mesh, owner_arr, row0 in parts:
+        if gradient:
+            uv.append(line_uv(mesh.linesofar, mesh.line_lengths, mesh.line_index, row0))
         pos.append(mesh.pos)
         ext.append(mesh.extrude)
         nor.append(mesh.normal)
@@ -91,18 +100,41 @@ def build_line(layer: Any, features: Sequence[Feature], tile: TileID, extent: in
         fidx.append(owner_arr[mesh.line_index])
         idx.append(mesh.indices.astype(np.uint32) + np.uint32(offset))
         offset += len(mesh.pos)
+    arrays = {
+        "a_pos": np.concatenate(pos).astype(np.float32),
+        "a_extrude": np.concatenate(ext).astype(np.float32),
+        "a_normal": np.concatenate(nor).astype(np.float32),
+        "a_direction": np.concatenate(dirs).astype(np.float32),
+        "a_linesofar": np.concatenate(sofar).astype(np.float32),
+    }
+    extra: dict[str, Any] = {}
+    if gradient:
+        arrays["a_uv"] = np.concatenate(uv).astype(np.float32)
+        extra["line_clips"] = clips
+        extra["max_line_length"] = max(float(m.line_lengths.max(initial=0.0)) for m, _, _ in parts)
     return Bucket(
         layer_type="line",
         tile=tile,
         extent=extent,
         features=feats,
-        arrays={
-            "a_pos": np.concatenate(pos).astype(np.float32),
-            "a_extrude": np.concatenate(ext).astype(np.float32),
-            "a_normal": np.concatenate(nor).astype(np.float32),
-            "a_direction": np.concatenate(dirs).astype(np.float32),
-            "a_linesofar": np.concatenate(sofar).astype(np.float32),
-        },
+        arrays=arrays,
         indices=np.concatenate(idx),
         feature_index=np.concatenate(fidx).astype(np.int32),
+        extra=extra,
     )
+
+
+def _clip_range(f: Feature) -> tuple[float, float]:
+    """The part of the whole GeoJSON line this tile's piece covers (geojson-vt's lineMetrics clip)."""
+    props = f.properties or {}
+    try:
+        return float(props["mapbox_clip_start"]), float(props["mapbox_clip_end"])
+    except (KeyError, TypeError, ValueError):
+        return 0.0, 1.0
+
+
+def line_uv(linesofar: np.ndarray, lengths: np.ndarray, line_index: np.ndarray, row0: int) -> np.ndarray:
+    """(N, 2): fraction of its tile piece a vertex lies at (MapLibre's a_uv_x) and its gradient row."""
+    total = lengths[line_index].astype(np.float64)
+    frac = np.divide(linesofar.astype(np.float64), total, out=np.zeros(len(total)), where=total > 0)
+    return np.stack([frac, (line_index + row0).astype(np.float64)], axis=1)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
+
+import numpy as np
 
 from glrender.buckets.base import paint_values
 from glrender.buckets.line import LINE_PROPS
-from glrender.gpu import modes
+from glrender.gpu import gl, modes
 from glrender.render.context import FrameContext, LayerWork
 from glrender.render.draw_common import draw_bucket, paint
 from glrender.render.draw_pattern import bind_atlas, floor_zoom, pattern_atlas, pattern_inputs
-from glrender.render.patterns import pattern_tile_uniforms
+from glrender.render.line_gradient import gradient_rows, is_step, ramp_resolution
+from glrender.render.patterns import pattern_tile_uniforms, premultiply
 from glrender.render.uniforms import dash_edges, gl_matrix, line_uniforms, translated
 
 FLOORWIDTH: dict[str, tuple[str, str]] = {"floorwidth": ("line-width", "float")}
@@ -31,6 +35,7 @@ def draw_line(fc: FrameContext, work: LayerWork) -> None:
     atlas = pattern_atlas(fc) if patterned else None
     if patterned and atlas is None:
         return  # no sprite: nothing to draw
+    gradient = None if patterned else layer.paint.get("line-gradient")
     dash_prop = layer.paint.get("line-dasharray")
     if not patterned and dash_prop is not None and dash_prop.is_feature_constant:
         dash = dash_prop.evaluate(fc.zoom)
@@ -50,6 +55,7 @@ def draw_line(fc: FrameContext, work: LayerWork) -> None:
         u.update(line_uniforms(fc.camera, tile, bucket.extent))
         u.update(dash_u)
         extra: dict[str, Any] = {}
+        tile_defines = defines
         if atlas is not None:
             got = pattern_inputs(fc, layer, "line-pattern", atlas, bucket)
             if got is None:
@@ -63,6 +69,53 @@ def draw_line(fc: FrameContext, work: LayerWork) -> None:
             u.update(pattern_tile_uniforms(fc.camera, tile, bucket.extent))
             u["u_texsize"] = bind_atlas(fc, atlas)
             u["u_image"] = 0
-            defines = ("PATTERN",)
-        draw_bucket(fc, "line", bucket, layer, LINE_PROPS, u, mode, defines=defines, extra_attrs=extra,
+            tile_defines = defines = ("PATTERN",)
+        elif gradient is not None and "line_clips" in bucket.extra:
+            tex = _gradient_texture(fc, layer, gradient, bucket)
+            tex.use(1)
+            u["u_gradient"] = 1
+            u["u_image_height"] = float(tex.size[1])
+            tile_defines = (*defines, "GRADIENT")
+        draw_bucket(fc, "line", bucket, layer, LINE_PROPS, u, mode, defines=tile_defines, extra_attrs=extra,
                     extra_key=(floor_zoom(fc), id(atlas)))
+
+
+class _GradientTextures:
+    """Gradient textures of recently drawn (layer, bucket) pairs, kept in ``GPU.textures``."""
+
+    LIMIT = 256
+
+    def __init__(self) -> None:
+        self.d: OrderedDict[Any, tuple[Any, gl.Texture]] = OrderedDict()
+
+    def release(self) -> None:
+        for _, tex in self.d.values():
+            tex.release()
+        self.d.clear()
+
+
+def _gradient_texture(fc: FrameContext, layer: Any, prop: Any, bucket: Any) -> gl.Texture:
+    cache = fc.gpu.textures.get(("line-gradients",))
+    if not isinstance(cache, _GradientTextures):
+        cache = _GradientTextures()
+        fc.gpu.textures[("line-gradients",)] = cache  # type: ignore[assignment]
+    key = (layer.id, id(bucket))
+    hit = cache.d.get(key)
+    if hit is not None and hit[0] is bucket:
+        cache.d.move_to_end(key)
+        return hit[1]
+    step = is_step(prop)
+    tile = bucket.tile
+    # A step ramp must resolve the longest line even when the tile is overzoomed (MapLibre's heuristic).
+    overzoom = 2.0 ** (22 - tile.z) if tile.overscaled_z > tile.z else 1.0
+    width = ramp_resolution(step, bucket.extra.get("max_line_length", 0.0), bucket.extent, overzoom)
+    rows = premultiply(gradient_rows(prop, bucket.extra["line_clips"], width))
+    tex = fc.ctx.texture((width, rows.shape[0]), 4, np.ascontiguousarray(rows).tobytes())
+    tex.filter = (gl.NEAREST, gl.NEAREST) if step else (gl.LINEAR, gl.LINEAR)
+    tex.repeat_x = tex.repeat_y = False
+    if hit is not None:
+        hit[1].release()
+    cache.d[key] = (bucket, tex)
+    while len(cache.d) > cache.LIMIT:
+        cache.d.popitem(last=False)[1][1].release()
+    return tex
