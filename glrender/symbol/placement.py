@@ -149,11 +149,19 @@ def _alignments(lay: Any, zoom: float, kind: str, placement: str) -> tuple[str, 
 
 
 def _translate(paint: _Paint, kind: str, bucket: SymbolBucket, fi: int, bearing: float) -> np.ndarray:
+    """The translate vector on the map plane in world px: MapLibre moves the anchor before projecting."""
     tr = paint.get(f"{kind}-translate", bucket, fi) or [0, 0]
     tvec = np.array([float(tr[0]), float(tr[1])])
-    if paint.get(f"{kind}-translate-anchor", bucket, fi) == "map" and bearing:
-        tvec = rotation(-bearing) @ tvec
+    if paint.get(f"{kind}-translate-anchor", bucket, fi) == "viewport" and bearing:
+        tvec = rotation(bearing) @ tvec
     return tvec
+
+
+def _moved(view: View, world: np.ndarray, tvec: np.ndarray, px: np.ndarray) -> np.ndarray:
+    """Screen position of a translated anchor (the untranslated one when there is no translation)."""
+    if not tvec.any():
+        return px
+    return view.to_screen((world + tvec)[None])[0][0]
 
 
 def _pad(b: tuple[float, float, float, float], p: float) -> tuple[float, float, float, float]:
@@ -221,7 +229,8 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
                 pr = min(max(0.5 + 0.5 * ratio, 0.0), 4.0)
                 fs = size / ONE_EM * pr
                 tvec = _translate(paint, "text", bucket, fi, bearing)
-                geo = _text_geometry(view, bucket, inst, anchors_world[k], screen[k] + tvec, tvec, fs, size,
+                geo = _text_geometry(view, bucket, inst, anchors_world[k] + tvec,
+                                     _moved(view, anchors_world[k], tvec, screen[k]), tvec, fs, size,
                                      placement, rot_align, pitch_align, keep_upright, bearing)
                 if geo is not None:
                     text_geo = (geo[0], [_pad(b, padding * pr) for b in geo[1]])
@@ -335,8 +344,6 @@ def _icon_geometry(view: View, paint: _Paint, bucket: SymbolBucket, inst: Symbol
                                (text_size or 16.0) / ONE_EM)
     c = corners(np.array([box], np.float64))[0] * scale
     angle = math.radians(inst.icon_rotate)
-    # MapLibre's icon collision box turns with icon-rotate only, never with the line
-    cbox = _aabb(anchor_px + c @ rotation(angle).T)
     if placement != "point" and inst.line is not None and rot_align == "map":
         seg = inst.anchor.segment
         a, b = inst.line[seg], inst.line[min(seg + 1, len(inst.line) - 1)]
@@ -348,11 +355,13 @@ def _icon_geometry(view: View, paint: _Paint, bucket: SymbolBucket, inst: Symbol
     elif rot_align == "map":
         angle -= bearing
     tvec = _translate(paint, "icon", bucket, fi, bearing)
-    px = anchor_px + tvec + c @ rotation(angle).T
+    anchor_px = _moved(view, anchor_world, tvec, anchor_px)
+    px = anchor_px + c @ rotation(angle).T
     clip = view.screen_to_clip(px).reshape(1, 4, 4)
     ipad = paint.get("icon-padding", bucket, fi)
     p = float(ipad[0]) if isinstance(ipad, list | tuple) and ipad else 2.0
-    cbox = (cbox[0] + tvec[0], cbox[1] + tvec[1], cbox[2] + tvec[0], cbox[3] + tvec[1])
+    # MapLibre's icon collision box turns with icon-rotate only, never with the line
+    cbox = _aabb(anchor_px + c @ rotation(math.radians(inst.icon_rotate)).T)
     return clip, _pad(cbox, p * pr), scale
 
 
@@ -400,7 +409,7 @@ def _text_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, ancho
         # Glyphs lie on the map plane: world pixels at this zoom are CSS pixels on the ground.
         angle = rot if rot_align == "map" else rot - bearing
         world = anchor_world + (c * fs) @ rotation(angle).T
-        world_t = world + tvec if tvec.any() else world
+        world_t = world  # the anchor passed in is already translated
         clip = view.world_to_clip(world_t).reshape(len(c), 4, 4)
         px, _ = view.to_screen(world_t.reshape(-1, 2))
         return clip, [_aabb(px)]
