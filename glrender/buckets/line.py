@@ -55,7 +55,8 @@ def build_line(layer: Any, features: Sequence[Feature], tile: TileID, extent: in
         groups.setdefault(key, []).append(i)
     # line-gradient needs MapLibre's line metrics: distance never restarts, and every line gets its own
     # row (with the geojson clip range of its feature) in the gradient texture.
-    gradient = layer.paint.get("line-gradient") is not None
+    grad_prop = layer.paint.get("line-gradient")
+    gradient = grad_prop is not None and not (grad_prop.is_constant and grad_prop.constant_value is None)
     parts = []
     clips: list[tuple[float, float]] = []
     for (join, cap, miter, round_limit), idxs in groups.items():

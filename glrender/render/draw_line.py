@@ -35,7 +35,9 @@ def draw_line(fc: FrameContext, work: LayerWork) -> None:
     atlas = pattern_atlas(fc) if patterned else None
     if patterned and atlas is None:
         return  # no sprite: nothing to draw
-    gradient = None if patterned else layer.paint.get("line-gradient")
+    gradient = layer.paint.get("line-gradient")
+    if patterned or not _set(gradient):
+        gradient = None
     dash_prop = layer.paint.get("line-dasharray")
     if not patterned and dash_prop is not None and dash_prop.is_feature_constant:
         dash = dash_prop.evaluate(fc.zoom)
