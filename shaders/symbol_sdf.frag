@@ -15,14 +15,19 @@ void main() {
     float font_scale = v_data.x;
     vec4 color = v_fill_color;
     float gamma = edge_gamma / font_scale;
-    float buff = (256.0 - 64.0) / 256.0;
+    float inner_edge = (256.0 - 64.0) / 256.0;
     if (u_is_halo) {
         color = v_halo_color;
         gamma = (v_props.z * 1.19 / SDF_PX + edge_gamma) / font_scale;
-        buff = (6.0 - v_props.y / font_scale) / SDF_PX;
+        inner_edge = inner_edge + gamma * v_data.y;
     }
     float dist = texture(u_texture, v_tex).r;
     float gamma_scaled = gamma * v_data.y;
-    float alpha = smoothstep(buff - gamma_scaled, buff + gamma_scaled, dist);
+    float alpha = smoothstep(inner_edge - gamma_scaled, inner_edge + gamma_scaled, dist);
+    if (u_is_halo) {
+        // The halo is a ring: its inside stays clear so transparent text shows what is beneath.
+        float halo_edge = (6.0 - v_props.y / font_scale) / SDF_PX;
+        alpha = min(smoothstep(halo_edge - gamma_scaled, halo_edge + gamma_scaled, dist), 1.0 - alpha);
+    }
     frag_color = color * (alpha * v_props.x);
 }
