@@ -147,9 +147,10 @@ class Renderer:
             works = place_frame(cam, works, self.symbols, gstate)
             frame = self._frame_renderer()
             sprites = self.symbols.sprites(cam.scale) if self.style.sprite else None
-            # Each Renderer owns a context: make it current, another Renderer may have drawn since.
-            with frame.gpu.ctx:
-                arr = frame.render(cam, works, light=self.style.light, global_state=gstate, sprites=sprites)
+            # Each Renderer owns a context and another one may have drawn since: make ours current.
+            # Not undone afterwards (leaving a context released would strand callers' own GL work).
+            frame.gpu.ctx.__enter__()
+            arr = frame.render(cam, works, light=self.style.light, global_state=gstate, sprites=sprites)
         return Image(arr)
 
     def close(self) -> None:
