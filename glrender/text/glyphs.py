@@ -42,7 +42,7 @@ class GlyphManager:
         self.template = self._resolve(template, base_dir) if template else None
         self.fetch = fetch or _default_fetch
         self.rasterise = rasterise
-        self._ranges: dict[tuple[str, int], dict[int, Glyph]] = {}
+        self._ranges: dict[tuple[str, int], dict[int, Glyph] | None] = {}
         self._made: dict[tuple[str, int], Glyph | None] = {}
         self._warned: set[str] = set()
         self._lock = threading.Lock()
@@ -58,12 +58,12 @@ class GlyphManager:
             log.warning("glyphs URL %r cannot be resolved; using fallback fonts", template)
             return ""
 
-    def _range(self, font: str, start: int) -> dict[int, Glyph]:
+    def _range(self, font: str, start: int) -> dict[int, Glyph] | None:
+        """The decoded range, or None when the range file does not exist (or cannot be read)."""
         key = (font, start)
-        hit = self._ranges.get(key)
-        if hit is not None:
-            return hit
-        glyphs: dict[int, Glyph] = {}
+        if key in self._ranges:
+            return self._ranges[key]
+        glyphs: dict[int, Glyph] | None = None
         if self.template:
             url = range_url(self.template, font, start)
             data = self.fetch(url)
@@ -83,16 +83,19 @@ class GlyphManager:
         start = (cp // 256) * 256
         if cp > 0xFFFF:
             return self._made_glyph(fontstack, cp)  # PBF ranges stop at U+FFFF
-        g = self._range(fontstack, start).get(cp)
-        if g is not None:
-            return g
         fonts = [f.strip() for f in fontstack.split(",") if f.strip()]
-        if len(fonts) > 1:
-            for f in fonts:
-                g = self._range(f, start).get(cp)
-                if g is not None:
-                    return g
-        return self._made_glyph(fontstack, cp)
+        found_range = False
+        for name in [fontstack] + (fonts if len(fonts) > 1 else []):
+            rng = self._range(name, start)
+            if rng is None:
+                continue
+            found_range = True
+            g = rng.get(cp)
+            if g is not None:
+                return g
+        # A glyph missing from a range that exists stays missing (as in MapLibre); only missing ranges,
+        # stacks or glyphs URLs are made up from installed fonts.
+        return None if found_range else self._made_glyph(fontstack, cp)
 
     def _made_glyph(self, fontstack: str, cp: int) -> Glyph | None:
         if self.rasterise is None:
