@@ -47,7 +47,7 @@ if [ -z "$BIN" ] || ! has_postgis "$BIN"; then
   say "installing postgresql and postgresql-postgis from Debian packages"
   export DEBIAN_FRONTEND=noninteractive
   # The generic names follow the distribution's default major version (15 on Debian 12).
-  if ! { timeout 300 apt-get update -qq && timeout 600 apt-get install -y -qq --no-install-recommends \
+  if ! { timeout 120 apt-get update -qq && timeout 300 apt-get install -y -qq --no-install-recommends \
       postgresql postgresql-postgis >/dev/null; }; then
     say "apt-get install postgresql postgresql-postgis failed"
     exit 1

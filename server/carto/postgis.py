@@ -123,8 +123,13 @@ class PostgresDatabase:
             except psycopg.Error as exc:
                 raise translate(exc) from None
             finally:
-                if not conn.closed:
-                    conn.rollback()
+                # Always rolled back: whatever the query set or touched ends here. A connection
+                # lost meanwhile cannot roll back; the pool drops it.
+                if not conn.closed and not conn.broken:
+                    try:
+                        conn.rollback()
+                    except psycopg.Error:
+                        conn.close()
 
     def _describe(self, cur: Any, inner: str, geom_column: str) -> list[tuple[str, int, int]]:
         """(name, type oid, type modifier) of the query's columns; the planner only, no rows."""

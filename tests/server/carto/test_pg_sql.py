@@ -183,3 +183,15 @@ def test_affected_tables_and_extent(db: PostgresDatabase, pg_demo: str) -> None:
                      "(ST_Transform(ST_SetSRID(ST_MakePoint(12, 22), 4326), 3857))")
     assert db.tables_extent(["fresh"]) == pytest.approx((10, 20, 12, 22))
     assert db.tables_extent(["no_such_table"]) is None
+
+
+def test_loader_command_line(pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from server.carto.pgload import main
+    from tests.server.carto.conftest import pg_schema
+
+    with pg_schema(pg_url, "glrender_load") as schema:
+        assert main([pg_url, "--schema", schema, "--table", "cities"]) == 0
+        assert capsys.readouterr().out.strip() == f"loaded 1 tables into {schema}: cities"
+        assert count(pg_url, f'"{schema}".cities') == 243
+        main([pg_url, "--schema", schema, "--table", "cities"])  # loading again replaces, never duplicates
+        assert count(pg_url, f'"{schema}".cities') == 243
