@@ -25,7 +25,7 @@ def _seg_lengths(line: np.ndarray) -> np.ndarray:
 def check_max_angle(line: np.ndarray, anchor: Anchor, label_length: float, window: float,
                     max_angle: float) -> bool:
     """False when the label would bend more than ``max_angle`` within any ``window`` of its length."""
-    if anchor.segment < 0:
+    if anchor.segment < 0 or label_length == 0:
         return True
     p = (anchor.x, anchor.y)
     index = anchor.segment + 1
@@ -47,12 +47,13 @@ def check_max_angle(line: np.ndarray, anchor: Anchor, label_length: float, windo
         prev, cur, nxt = line[index - 1], line[index], line[index + 1]
         a_in = math.atan2(cur[1] - prev[1], cur[0] - prev[0])
         a_out = math.atan2(nxt[1] - cur[1], nxt[0] - cur[0])
-        delta = (a_out - a_in + 3 * math.pi) % (2 * math.pi) - math.pi
+        # bends count by their size whatever their direction (a zigzag adds up)
+        delta = abs((a_out - a_in + 3 * math.pi) % (2 * math.pi) - math.pi)
         recent.append((dist, delta))
         total += delta
         while recent and dist - recent[0][0] > window:
             total -= recent.pop(0)[1]
-        if abs(total) > max_angle:
+        if total > max_angle:
             return False
         index += 1
         dist += math.hypot(cur[0] - nxt[0], cur[1] - nxt[1])
