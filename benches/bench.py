@@ -46,9 +46,14 @@ def load_scenarios(shared: Path) -> list[dict[str, Any]]:
     """Scenario records: id, absolute style path, view fields, ``huge`` flag."""
     spec = json.loads((HERE / "scenarios.json").read_text())
     out: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for group in spec["groups"]:
         base = shared / group["base"]
         for rec in json.loads((shared / group["views"]).read_text())["views"]:
+            # The labelled reference set repeats a view of the unlabelled one; time it once.
+            if rec["id"] in seen:
+                continue
+            seen.add(rec["id"])
             out.append({**rec, "style": str((base / rec["style"]).resolve())})
     for rec in spec.get("extra", []):
         out.append({**rec, "style": str((shared / rec["style"]).resolve())})
