@@ -247,7 +247,9 @@ def serve(config_path: str | Path | None = None, host: str | None = None, port: 
     """Run the server in the foreground until interrupted (``glrender serve``)."""
     import uvicorn
 
+    from server.carto.asgi import with_carto
+
     config = load_config(config_path)
-    app = create_app(config)
+    app = with_carto(create_app(config), config)  # the CARTO Maps API on the same port (server/carto/)
     uvicorn.run(app, host=host or config.host, port=port or config.port, log_level="info",
                 timeout_graceful_shutdown=30)
