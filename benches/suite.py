@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import csv
 import json
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -169,9 +170,10 @@ def read_spec(style: dict[str, Any]) -> Spec:
         allowed=float(meta.get("allowed", 0.00025)),
         threshold=float(meta.get("threshold", 0.1285)),
         center=(float(center[0]), float(center[1])),
-        zoom=float(style.get("zoom", 0)),
+        # maxZoom / maxPitch are map options of the test harness: the style's camera is clamped to them.
+        zoom=min(float(style.get("zoom", 0)), float(meta.get("maxZoom", math.inf))),
         bearing=float(style.get("bearing", 0)),
-        pitch=float(style.get("pitch", 0)),
+        pitch=min(float(style.get("pitch", 0)), float(meta.get("maxPitch", math.inf))),
     )
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from glrender.buckets.base import Bucket, PropTable
 from glrender.geo.camera import TileID
 from glrender.tessellate.extrusion import tessellate_extrusions
+from glrender.tessellate.round_corners import round_polygon_corners
 from glrender.tiles.features import POLYGON, Feature
 
 EXTRUSION_PROPS: PropTable = {
@@ -23,8 +24,12 @@ def build_extrusion(layer: Any, features: Sequence[Feature], tile: TileID, exten
     feats = [f for f in features if f.geom_type == POLYGON]
     polygons: list[Sequence[np.ndarray]] = []
     owner: list[int] = []
+    rounded = layer.layout.get("fill-extrusion-rounded-corner-distance")
+    corner_m = float(rounded.evaluate(float(tile.overscaled_z))) if rounded is not None else 0.0
     for i, f in enumerate(feats):
         for poly in f.geometry:
+            if corner_m > 0:
+                poly = round_polygon_corners(list(poly), corner_m, tile.z, tile.y, extent)
             polygons.append(poly)
             owner.append(i)
     if not polygons:
