@@ -249,18 +249,29 @@ class Collator:
         self.diacritic_sensitive = diacritic_sensitive
         self.locale = locale
 
-    def _key(self, s: str) -> str:
+    @staticmethod
+    def _levels(s: str) -> tuple[str, str, tuple[int, ...]]:
+        """ICU-like sort keys: base letters, then accents, then case (lower case first)."""
         import unicodedata
 
-        if not self.diacritic_sensitive:
-            s = "".join(ch for ch in unicodedata.normalize("NFD", s) if not unicodedata.combining(ch))
-        if not self.case_sensitive:
-            s = s.casefold()
-        return s
+        nfd = unicodedata.normalize("NFD", s)
+        base = "".join(ch for ch in nfd if not unicodedata.combining(ch))
+        return base.casefold(), nfd.casefold(), tuple(1 if ch.isupper() else 0 for ch in base)
 
     def compare(self, a: str, b: str) -> int:
-        ka, kb = self._key(a), self._key(b)
-        return (ka > kb) - (ka < kb)
+        # Levels as ICU collation compares them (and as MapLibre's collator does through it): the base
+        # letters first; accents break ties only when diacritic-sensitive, and case (a < A) only when
+        # case-sensitive.
+        la, lb = self._levels(a), self._levels(b)
+        keys: list[tuple[Any, Any]] = [(la[0], lb[0])]
+        if self.diacritic_sensitive:
+            keys.append((la[1], lb[1]))
+        if self.case_sensitive:
+            keys.append((la[2], lb[2]))
+        for ka, kb in keys:
+            if ka != kb:
+                return -1 if ka < kb else 1
+        return 0
 
     def resolved_locale(self) -> str:
         return self.locale or "en"
