@@ -19,9 +19,13 @@ def test_scenarios_cover_both_view_sets_and_a_huge_png() -> None:
         pytest.skip(f"shared data not found at {shared} (set GLRENDER_SHARED)")
     scenarios = bench.load_scenarios(shared)
     ids = [s["id"] for s in scenarios]
-    assert len(ids) == len(set(ids)) == 21
-    assert sum(s["style"].endswith("basic-nolabels.json") for s in scenarios) == 14
+    # 14 + 6 unlabelled views and the 8192 px one; 13 + 6 labelled (one labelled-set view repeats an
+    # unlabelled one and is timed once).
+    assert len(ids) == len(set(ids)) == 40
+    assert sum(s["style"].endswith("basic-nolabels.json") for s in scenarios) == 15
     assert sum(s["style"].endswith("streets-nolabels.json") for s in scenarios) == 7
+    assert sum(s["style"].endswith("/basic.json") for s in scenarios) == 12
+    assert sum(s["style"].endswith("/streets.json") for s in scenarios) == 6
     assert all(Path(s["style"]).is_file() for s in scenarios)
     huge = [s for s in scenarios if s.get("huge")]
     assert [bench.View.from_record(s).pixels for s in huge] == [(8192, 8192)]
