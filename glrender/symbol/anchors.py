@@ -78,7 +78,7 @@ def _resample(line: np.ndarray, offset: float, spacing: float, window: float, ma
             x = a[0] + (b[0] - a[0]) * t
             y = a[1] + (b[1] - a[1]) * t
             if 0 <= x < extent and 0 <= y < extent and marked - half >= 0 and marked + half <= total:
-                anc = Anchor(float(round(x)), float(round(y)), angle, i)
+                anc = Anchor(_round(x), _round(y), angle, i)
                 if not window or check_max_angle(line, anc, label_length, window, max_angle):
                     out.append(anc)
         dist += sd
@@ -99,7 +99,8 @@ def line_anchors(line: np.ndarray, spacing: float, max_angle: float, label_lengt
     extra = glyph_size * 2
     if not continued:
         # label_length is in tile units (layout length times box_scale)
-        offset = ((label_length / box_scale / 2 + extra) * box_scale * overscaling) % spacing
+        shaped = label_length / box_scale if box_scale else 0.0
+        offset = ((shaped / 2 + extra) * box_scale * overscaling) % spacing
     else:
         offset = (spacing / 2 * overscaling) % spacing
     return _resample(line, offset, spacing, window, max_angle, label_length, continued, False, extent)
@@ -117,10 +118,53 @@ def center_anchor(line: np.ndarray, max_angle: float, label_length: float, windo
         if prev + sd > center:
             t = (center - prev) / sd if sd else 0.0
             a, b = line[i], line[i + 1]
-            anc = Anchor(float(a[0] + (b[0] - a[0]) * t), float(a[1] + (b[1] - a[1]) * t),
+            anc = Anchor(_round(a[0] + (b[0] - a[0]) * t), _round(a[1] + (b[1] - a[1]) * t),
                          math.atan2(b[1] - a[1], b[0] - a[0]), i)
             if not window or check_max_angle(line, anc, label_length, window, max_angle):
                 return anc
             return None
         prev += sd
     return None
+
+
+def _round(v: float) -> float:
+    """C's round(): halves go away from zero (Python's round() goes to even)."""
+    return float(math.copysign(math.floor(abs(v) + 0.5), v))
+
+
+def _cut(p: tuple[float, float], q: tuple[float, float], axis: int, at: float) -> tuple[float, float]:
+    """The point of segment p-q where coordinate ``axis`` equals ``at`` (other coordinate rounded, as
+    MapLibre's integer tile geometry)."""
+    o = 1 - axis
+    v = _round(p[o] + (q[o] - p[o]) * ((at - p[axis]) / (q[axis] - p[axis])))
+    return (at, v) if axis == 0 else (v, at)
+
+
+def clip_lines(lines: list[np.ndarray], x1: float, y1: float, x2: float, y2: float) -> list[np.ndarray]:
+    """Lines cut to the box [x1, x2) x [y1, y2), split where they leave it (MapLibre's clipLines).
+
+    Line labels are placed on the part inside the tile only, so a line entering the tile starts exactly
+    on its edge and counts as continued from the neighbour (its first anchor then sits half a spacing in).
+    """
+    out: list[list[tuple[float, float]]] = []
+    for line in lines:
+        pts = [(float(x), float(y)) for x, y in np.asarray(line, np.float64)]
+        for p0, p1 in zip(pts, pts[1:], strict=False):
+            skip = False
+            # MapLibre's order (left, top, right, bottom) decides how the rounded cut points come out
+            for axis, edge, low in ((0, x1, True), (1, y1, True), (0, x2, False), (1, y2, False)):
+                out0 = p0[axis] < edge if low else p0[axis] >= edge
+                out1 = p1[axis] < edge if low else p1[axis] >= edge
+                if out0 and out1:
+                    skip = True
+                    break
+                if out0:
+                    p0 = _cut(p0, p1, axis, edge)
+                elif out1:
+                    p1 = _cut(p0, p1, axis, edge)
+            if skip:
+                continue
+            if not out or out[-1][-1] != p0:
+                out.append([p0])
+            out[-1].append(p1)
+    return [np.array(part, np.float64) for part in out]

@@ -14,7 +14,7 @@ import numpy as np
 from glrender.buckets.base import tile_context
 from glrender.geo.camera import TileID
 from glrender.style.expressions import types as T
-from glrender.symbol.anchors import Anchor, center_anchor, line_anchors
+from glrender.symbol.anchors import Anchor, center_anchor, clip_lines, line_anchors
 from glrender.symbol.merge import merge_lines
 from glrender.symbol.polylabel import pole_of_inaccessibility
 from glrender.symbol.resources import SymbolResources
@@ -200,12 +200,11 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
             if im is not None:
                 # MapLibre compares the icon's CSS px width with the text's layout px directly
                 label_len = max(label_len, im.width / im.pixel_ratio)
-        # MapLibre sizes layout boxes with text-size one zoom above the tile's.
-        text_size = 16.0
-        if has_text:
-            text_size = float(layout["text-size"].evaluate(zoom + 1, f, ctx=_at(ctx, zoom + 1)) or 16.0)
+        # Anchors along lines are spaced with text-size at zoom 18 (MapLibre's textMaxSize), the same for
+        # every tile zoom, so labels keep their places when zooming.
+        text_max_size = float(layout["text-size"].evaluate(18.0, f, ctx=_at(ctx, 18.0)) or 0.0)
         ctx.zoom = zoom
-        box_scale = tile_px_ratio * text_size / ONE_EM
+        box_scale = tile_px_ratio * text_max_size / ONE_EM
         label = "".join(s.text for s in secs) if text is not None else ""
         for anchor_pt, line in _anchors(f, lines_override, placement, spacing, max_angle, label_len * box_scale,
                                         3 / 5 * ONE_EM * box_scale if text is not None else 0.0,
@@ -271,6 +270,9 @@ def _anchors(f: Feature, lines_override: list[np.ndarray] | None, placement: str
             lines = list(f.geometry)
         elif f.geom_type == POLYGON:
             lines = [np.vstack([r, r[:1]]) for poly in f.geometry for r in poly if len(r)]
+        if placement == "line":
+            # Only the part inside the tile carries anchors; neighbours place their own parts.
+            lines = clip_lines(lines, 0, 0, extent, extent)
         for line in lines:
             line = np.asarray(line, np.float64)
             if placement == "line-center":

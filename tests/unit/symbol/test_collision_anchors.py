@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from glrender.symbol.anchors import Anchor, center_anchor, check_max_angle, line_anchors
+from glrender.symbol.anchors import Anchor, center_anchor, check_max_angle, clip_lines, line_anchors
 from glrender.symbol.collision import CollisionGrid
 from glrender.symbol.polylabel import pole_of_inaccessibility
 
@@ -72,3 +72,21 @@ def test_pole_of_inaccessibility_of_an_l_shape() -> None:
     ring = np.array([[0, 0], [100, 0], [100, 20], [20, 20], [20, 100], [0, 100]], np.float64)
     x, y = pole_of_inaccessibility([ring], 1.0)
     assert 0 < x < 20 or 0 < y < 20
+
+
+def test_clip_lines_cuts_at_the_tile_edges_and_splits() -> None:
+    # enters from the left, leaves at the top, comes back: two parts, cut points on the edges
+    line = np.array([[-100.0, 50.0], [100.0, 50.0], [100.0, -50.0], [200.0, -50.0], [200.0, 60.0]])
+    parts = clip_lines([line], 0, 0, 4096, 4096)
+    assert [p.tolist() for p in parts] == [[[0.0, 50.0], [100.0, 50.0], [100.0, 0.0]],
+                                           [[200.0, 0.0], [200.0, 60.0]]]
+    # cut coordinates round half away from zero, as C's round()
+    assert clip_lines([np.array([[-1.0, 0.0], [1.0, 5.0]])], 0, 0, 10, 10)[0][0].tolist() == [0.0, 3.0]
+    assert clip_lines([np.array([[-5.0, 5.0], [-1.0, 5.0]])], 0, 0, 10, 10) == []
+
+
+def test_clipped_lines_entering_the_tile_start_half_a_spacing_in() -> None:
+    line = clip_lines([np.array([[-500.0, 100.0], [4000.0, 100.0]])], 0, 0, 4096, 4096)[0]
+    anchors = line_anchors(line, spacing=1000, max_angle=1.0, label_length=200, window=0, overscaling=1,
+                           extent=4096)
+    assert [a.x for a in anchors][:2] == [500.0, 1500.0]
