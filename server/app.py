@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server.cache import ImageCache, RateLimiter
-from server.compose import RendererFactory, StyleSource
+from server.compose import MarkerArt, RendererFactory, StyleSource
 from server.config import ServerConfig, load_config
 from server.errors import EXCEPTION_HANDLERS, ApiError, message_response
 from server.grammar import MAX_URL_BYTES
@@ -124,12 +124,12 @@ async def _image_response(request: Request, route: str,
     state.metrics.cache_event("miss")
     job = prepared.job
     if any(m.url for m in job.markers):
-        fetched = []
-        for m in job.markers:
-            if m.url:
-                m = dataclasses.replace(m, image=await run_in_threadpool(state.markers.get, m.url))
-            fetched.append(m)
-        job = dataclasses.replace(job, markers=tuple(fetched))
+        fetched: list[Any] = []
+        for item in job.overlays:
+            if isinstance(item, MarkerArt) and item.url:
+                item = dataclasses.replace(item, image=await run_in_threadpool(state.markers.get, item.url))
+            fetched.append(item)
+        job = dataclasses.replace(job, overlays=tuple(fetched))
     data, timings = await state.pool.run(job)
     for stage, seconds in timings.items():
         state.metrics.observe(stage, seconds)

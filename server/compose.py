@@ -1,11 +1,12 @@
-"""One static image from a RenderJob: the (edited) style drawn by a cached Renderer, the overlay shapes
-drawn as GeoJSON fill/line layers by a per-request Renderer under the same camera, markers composited,
-then encoded. This runs inside a render worker (a process with its own GL context, see workers.py).
+"""One static image from a RenderJob: the (edited) style drawn by a cached Renderer, then the overlay
+stack in URL order (shape runs drawn as GeoJSON layers under the same camera, markers as sprites; see
+layering.py), then encoded. This runs inside a render worker (a process with its own GL context, see
+workers.py).
 
-Overlay shapes and the map are drawn by separate renderers and composited, so the big style's
-Renderer (GL context, programs, decoded tiles, buckets) is reused by every request whatever its
-overlay. With ``before_layer`` the style is split there into two cached renderers, and the overlay goes
-between them: map below, overlay, map above.
+The map and the overlays are drawn by separate renderers and stacked, so the big style's Renderer
+(GL context, programs, decoded tiles, buckets) is reused by every request whatever its overlay. With
+``before_layer`` the style is split there into two cached renderers, and the whole overlay stack goes
+between them: map below, overlays, map above.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 
 from glrender.errors import GlrenderError, StyleError
 from server.errors import ApiError
+from server.layering import ShapeArt, ShapePainter, runs
 from server.pins import composite, composite_layer, pin_image
 from server.styleparams import BAD_FILTER, StyleEdit, apply_edit
 
@@ -95,40 +97,18 @@ class RenderJob:
     camera: dict[str, Any]  # center, zoom, bearing, pitch, width, height, scale
     fmt: str = "png"
     edit: StyleEdit = field(default_factory=StyleEdit)
-    shapes: tuple[tuple[dict[str, Any], ...], ...] = ()  # GeoJSON features per overlay, URL order
-    markers: tuple[MarkerArt, ...] = ()
+    # Overlays in URL order (the last is drawn on top): shapes and markers interleaved as requested.
+    overlays: tuple[ShapeArt | MarkerArt, ...] = ()
+
+    @property
+    def markers(self) -> tuple[MarkerArt, ...]:
+        return tuple(o for o in self.overlays if isinstance(o, MarkerArt))
 
 
 @dataclass
 class StyleSource:
     path: Path
     document: dict[str, Any]
-
-
-def overlay_style(shapes: tuple[tuple[dict[str, Any], ...], ...]) -> dict[str, Any]:
-    """A style of GeoJSON sources and layers for the overlay shapes, in URL order; simplestyle properties
-    (already defaulted by the parser) drive the paint through ``get``."""
-    sources: dict[str, Any] = {}
-    layers: list[dict[str, Any]] = []
-    for i, features in enumerate(shapes):
-        polys = [f for f in features if f["geometry"]["type"] in ("Polygon", "MultiPolygon")]
-        lines = [f for f in features if f["geometry"]["type"] in ("LineString", "MultiLineString")]
-        line_paint = {"line-color": ["get", "stroke"], "line-width": ["get", "stroke-width"],
-                      "line-opacity": ["get", "stroke-opacity"]}
-        line_layout = {"line-join": "round", "line-cap": "round"}
-        if polys:
-            sources[f"overlay-{i}-fill"] = {"type": "geojson", "data": {"type": "FeatureCollection",
-                                                                         "features": polys}}
-            layers.append({"id": f"overlay-{i}-fill", "type": "fill", "source": f"overlay-{i}-fill",
-                           "paint": {"fill-color": ["get", "fill"], "fill-opacity": ["get", "fill-opacity"]}})
-            layers.append({"id": f"overlay-{i}-outline", "type": "line", "source": f"overlay-{i}-fill",
-                           "layout": line_layout, "paint": line_paint})
-        if lines:
-            sources[f"overlay-{i}-line"] = {"type": "geojson", "data": {"type": "FeatureCollection",
-                                                                         "features": lines}}
-            layers.append({"id": f"overlay-{i}-line", "type": "line", "source": f"overlay-{i}-line",
-                           "layout": line_layout, "paint": line_paint})
-    return {"version": 8, "sources": sources, "layers": layers}
 
 
 def project(camera: dict[str, Any], lonlat: np.ndarray) -> np.ndarray:
@@ -160,6 +140,7 @@ class RenderSession:
         self.factory = factory or default_renderer_factory
         self._base: dict[str, RendererLike] = {}
         self._edited: OrderedDict[tuple[str, str, str], RendererLike] = OrderedDict()
+        self._shapes: ShapePainter | None = None
 
     def open_all(self) -> None:
         for key in self.styles:
@@ -196,51 +177,53 @@ class RenderSession:
 
     def run(self, job: RenderJob, timings: dict[str, float]) -> bytes:
         t0 = time.perf_counter()
-        split = bool(job.shapes) and job.edit.before_layer is not None
+        # With addlayer, before_layer places the new layer and the overlays go on top of the map (the
+        # spec's "Overlays and before_layer priority"); otherwise it places the overlays.
+        split = bool(job.overlays) and job.edit.before_layer is not None and job.edit.add_layer is None
         base = self._renderer(job.style_key, job.edit, "below" if split else "full")
         image = base.render(**job.camera)
         canvas = np.array(image.array, dtype=np.uint8, copy=True)
         t1 = time.perf_counter()
         timings["render"] = t1 - t0
-        if job.shapes:
-            overlay = ThreadBoundRenderer(self.factory, overlay_style(job.shapes), None)
-            try:
-                composite_layer(canvas, overlay.render(**job.camera).array)
-            finally:
-                overlay.close()
-            if split:
-                above = self._renderer(job.style_key, job.edit, "above").render(**job.camera)
-                composite_layer(canvas, above.array)
+        for item in runs(job.overlays):
+            if isinstance(item, MarkerArt):
+                self._draw_marker(canvas, item, job.camera)
+            else:
+                composite_layer(canvas, self._painter().draw(item, job.camera))
+        if split:
+            above = self._renderer(job.style_key, job.edit, "above").render(**job.camera)
+            composite_layer(canvas, above.array)
         t2 = time.perf_counter()
         timings["overlay"] = t2 - t1
-        if job.markers:
-            self._draw_markers(canvas, job)
-        t3 = time.perf_counter()
-        timings["markers"] = t3 - t2
         data = _encode(canvas, job.fmt)
-        timings["encode"] = time.perf_counter() - t3
+        timings["encode"] = time.perf_counter() - t2
         return data
 
-    def _draw_markers(self, canvas: np.ndarray, job: RenderJob) -> None:
-        cam = job.camera
-        pts = project(cam, np.array([(m.lon, m.lat) for m in job.markers], dtype=np.float64))
-        scale = float(cam["scale"])
-        for m, (x, y) in zip(job.markers, pts, strict=True):
-            if not (np.isfinite(x) and np.isfinite(y)):
-                continue
-            if m.kind == "url" and m.image is not None:
-                art = _decode_marker(m.image)
-                # Custom markers are centred on their coordinate and never rescaled (as the spec says).
-                composite(canvas, art, x - art.shape[1] / 2, y - art.shape[0] / 2)
-            else:
-                art = pin_image(m.kind, m.label, m.color, scale)
-                composite(canvas, art, x - art.shape[1] / 2, y - art.shape[0])
+    def _painter(self) -> ShapePainter:
+        if self._shapes is None:
+            self._shapes = ShapePainter(self.factory)
+        return self._shapes
+
+    def _draw_marker(self, canvas: np.ndarray, m: MarkerArt, cam: dict[str, Any]) -> None:
+        x, y = project(cam, np.array([(m.lon, m.lat)], dtype=np.float64))[0]
+        if not (np.isfinite(x) and np.isfinite(y)):
+            return
+        if m.kind == "url" and m.image is not None:
+            art = _decode_marker(m.image)
+            # Custom markers are centred on their coordinate and never rescaled (as the spec says).
+            composite(canvas, art, x - art.shape[1] / 2, y - art.shape[0] / 2)
+        else:
+            art = pin_image(m.kind, m.label, m.color, float(cam["scale"]))
+            composite(canvas, art, x - art.shape[1] / 2, y - art.shape[0])
 
     def close(self) -> None:
         for r in [*self._base.values(), *self._edited.values()]:
             r.close()
         self._base.clear()
         self._edited.clear()
+        if self._shapes is not None:
+            self._shapes.close()
+            self._shapes = None
 
 
 def _decode_marker(data: bytes) -> np.ndarray:
@@ -272,4 +255,4 @@ def error_response(exc: BaseException) -> ApiError:
 def jobs_json(job: RenderJob) -> str:
     """A readable one-line description for logs."""
     return json.dumps({"style": job.style_key, "camera": job.camera, "fmt": job.fmt,
-                       "overlays": len(job.shapes) + len(job.markers)})
+                       "overlays": len(job.overlays)})

@@ -45,8 +45,8 @@ class Metrics:
                       "# TYPE glrender_cache_events_total counter"]
             for name, n in sorted(self.cache.items()):
                 lines.append(f'glrender_cache_events_total{{event="{name}"}} {n}')
-            lines += ["# HELP glrender_stage_seconds Time per request stage (parse, render, overlay, "
-                      "markers, encode, total).", "# TYPE glrender_stage_seconds histogram"]
+            lines += ["# HELP glrender_stage_seconds Time per request stage (parse, render, overlay "
+                      "stack, encode, total).", "# TYPE glrender_stage_seconds histogram"]
             for stage, counts in sorted(self._hist.items()):
                 for bound, n in zip(BUCKETS, counts, strict=True):
                     lines.append(f'glrender_stage_seconds_bucket{{stage="{stage}",le="{bound:g}"}} {n}')

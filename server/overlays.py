@@ -247,10 +247,13 @@ def _geojson(text: str, pos: int, result: Overlays) -> int:
     if text[end:end + 1] != ")":
         raise ApiError(422, "Invalid GeoJSON overlay: expected ')' after the GeoJSON object.")
     shapes: list[dict[str, Any]] = []
+    first = len(result.items)
     _collect(obj, {}, shapes, result, depth=0)
     result.geojson_count += 1
     if shapes:
-        result.items.append(Shapes(tuple(shapes)))
+        # Within one GeoJSON overlay its points sit on its lines and polygons (as point symbols sit above
+        # lines in a map style); against other overlays the whole object keeps its URL position.
+        result.items.insert(first, Shapes(tuple(shapes)))
     return end + 1
 
 

@@ -27,6 +27,7 @@ from server.grammar import (
     parse_padding,
     parse_static_path,
 )
+from server.layering import ShapeArt
 from server.overlays import Overlays, Shapes, parse_overlays
 from server.styleparams import AUTO_NEEDS_OVERLAY, StyleEdit, parse_style_edit
 
@@ -115,9 +116,10 @@ def prepare_static(info: StyleInfo, raw_rest: str, query: dict[str, list[str]], 
         camera = {"center": (position.lon, position.lat), "zoom": position.zoom, "bearing": position.bearing,
                   "pitch": position.pitch}
     camera.update(width=size.width, height=size.height, scale=size.scale)
-    markers = tuple(MarkerArt(m.kind, m.lon, m.lat, m.label, m.color, url=m.url) for m in overlays.markers)
-    shapes = tuple(item.features for item in overlays.items if isinstance(item, Shapes))
-    job = RenderJob(style_key=info.entry.key, camera=camera, fmt=fmt, edit=edit, shapes=shapes, markers=markers)
+    art = tuple(ShapeArt(item.features) if isinstance(item, Shapes)
+                else MarkerArt(item.kind, item.lon, item.lat, item.label, item.color, url=item.url)
+                for item in overlays.items)
+    job = RenderJob(style_key=info.entry.key, camera=camera, fmt=fmt, edit=edit, overlays=art)
     return PreparedRequest(job=job, media_type=MEDIA_TYPES[fmt], cache_key=cache_key)
 
 

@@ -54,7 +54,9 @@ class StyleEdit:
 
     def key(self) -> str:
         """A stable text identity for caching renderers of the edited style."""
-        return json.dumps([self.add_layer, self.add_source, self.filter_layer, self.filter], sort_keys=True)
+        # before_layer belongs in it: it places an added layer and, for overlays, where a style is split.
+        return json.dumps([self.add_layer, self.add_source, self.filter_layer, self.filter, self.before_layer],
+                          sort_keys=True)
 
 
 def _once(values: list[str], name: str) -> str | None:

@@ -136,10 +136,24 @@ def test_style_parameters_reach_the_renderer(client: TestClient, fake_renderers:
     assert r.status_code == 200
     edited = [f for f in fake_renderers if f.style is not None and f.style.get("layers")
               and any(layer.get("id") == "x" for layer in f.style["layers"])]
+    # With addlayer the spec puts the new layer under before_layer and the overlay on top of the map:
+    # the style is not split, so the one edited style has x just under road.
     ids = [layer["id"] for layer in edited[-1].style["layers"]]
     assert ids.index("x") == ids.index("road") - 1
+    assert not any(f.style and f.style.get("layers") and f.style["layers"][0]["id"] == "road" for f in fake_renderers)
     r = client.get(f"{BASE}/24.9,60.1,12/10x10?setfilter=[\"==\",\"class\",\"primary\"]&layer_id=road")
     assert r.status_code == 200
     filtered = next(f for f in reversed(fake_renderers) if f.style is not None and "layers" in f.style
                     and any(layer.get("filter") == ["==", "class", "primary"] for layer in f.style["layers"]))
     assert filtered.base_dir and Path(filtered.base_dir).name == "styles"
+
+
+def test_each_before_layer_splits_the_style_where_it_says(client: TestClient, fake_renderers: list[Any]) -> None:
+    # Split renderers are cached per edit: a second before_layer must not reuse the first one's split.
+    for before in ("road", "building", "road"):
+        assert client.get(f"{BASE}/pin-s(24.9,60.1)/24.9,60.1,12/10x10?before_layer={before}").status_code == 200
+    parts = [f.style["layers"] for f in fake_renderers if f.style is not None and f.style.get("layers") and f.calls]
+    firsts = [layers[0]["id"] for layers in parts]
+    assert "road" in firsts and "building" in firsts
+    below = [layers[-1]["id"] for layers in parts if layers[0]["id"] == "background"]
+    assert sorted(below) == ["road-bridge", "road-casing"]  # the layers just under each before_layer

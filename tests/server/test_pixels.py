@@ -176,3 +176,73 @@ def test_before_layer_puts_overlay_under_later_layers(client: TestClient) -> Non
     magenta_top = (np.abs(on_top - (255, 0, 255)).max(axis=2) < 12).mean()
     magenta_under = (np.abs(under - (255, 0, 255)).max(axis=2) < 12).mean()
     assert magenta_top > 0.9 and magenta_under < magenta_top - 0.05  # roads and labels now cover some of it
+
+
+def _lonlat(px: float, py: float, zoom: float = ZOOM) -> tuple[float, float]:
+    """Inverse of ``_px``: the (lon, lat) at CSS pixel (px, py) of the north-up test image."""
+    world = 512 * 2**zoom
+    s = math.sin(math.radians(LAT))
+    cx = (LON + 180) / 360 * world
+    cy = (0.5 - math.log((1 + s) / (1 - s)) / (4 * math.pi)) * world
+    x, y = cx + px - W / 2, cy + py - H / 2
+    lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / world))))
+    return x / world * 360 - 180, lat
+
+
+def _polyline(points: list[tuple[float, float]]) -> str:
+    """Google's precision-5 encoding of (lon, lat) points (the format ``path-`` takes)."""
+    out, prev = [], (0, 0)
+    for lon, lat in points:
+        cur = (round(lat * 1e5), round(lon * 1e5))
+        for delta in (cur[0] - prev[0], cur[1] - prev[1]):
+            v = ~(delta << 1) if delta < 0 else delta << 1
+            while v >= 0x20:
+                out.append(chr((0x20 | (v & 0x1F)) + 63))
+                v >>= 5
+            out.append(chr(v + 63))
+        prev = cur
+    return "".join(out)
+
+
+# A red pin-l on the image centre; its head (36 px wide, 48 px tall, tip on the coordinate) is centred
+# 30 px above the tip. A thick blue path crosses the head horizontally.
+HEAD = (W / 2, H / 2 - 30)
+PIN = f"pin-l+f00({LON},{LAT})"
+PATH = "path-10+00f-1({})".format(quote(_polyline([_lonlat(HEAD[0] - 60, HEAD[1]), _lonlat(HEAD[0] + 60, HEAD[1])]),
+                                        safe=""))
+RED, BLUE = (255, 0, 0), (0, 0, 255)
+
+
+def _head(img: np.ndarray) -> np.ndarray:
+    return img[round(HEAD[1]), round(HEAD[0])]
+
+
+def test_overlays_stack_in_url_order(client: TestClient) -> None:
+    path_on_top = _get(client, f"{BASE}/{PIN},{PATH}/{LON},{LAT},{ZOOM}/{W}x{H}")
+    pin_on_top = _get(client, f"{BASE}/{PATH},{PIN}/{LON},{LAT},{ZOOM}/{W}x{H}")
+    assert _is(_head(path_on_top), BLUE), _head(path_on_top)
+    assert _is(_head(pin_on_top), RED), _head(pin_on_top)
+    # Away from the pin the path is the same in both; below the path the pin's body shows in both.
+    for img in (path_on_top, pin_on_top):
+        assert _is(img[round(HEAD[1]), round(HEAD[0] - 45)], BLUE)
+        assert _is(img[round(HEAD[1]) + 12, round(HEAD[0])], RED)
+
+
+def test_geojson_shapes_and_pins_interleave_in_url_order(client: TestClient) -> None:
+    line = _encode({"type": "Feature", "properties": {"stroke": "#0000ff", "stroke-width": 10},
+                    "geometry": {"type": "LineString",
+                                 "coordinates": [list(_lonlat(HEAD[0] - 60, HEAD[1])),
+                                                 list(_lonlat(HEAD[0] + 60, HEAD[1]))]}})
+    over = _get(client, f"{BASE}/{PIN},geojson({line})/{LON},{LAT},{ZOOM}/{W}x{H}")
+    under = _get(client, f"{BASE}/geojson({line}),{PIN}/{LON},{LAT},{ZOOM}/{W}x{H}")
+    assert _is(_head(over), BLUE) and _is(_head(under), RED)
+
+
+def test_before_layer_puts_pins_and_paths_under_the_map_above_it(client: TestClient) -> None:
+    plain = _get(client, f"{BASE}/{LON},{LAT},{ZOOM}/{W}x{H}")
+    # Inserted before the opaque background, every overlay (pins too) is under the whole map.
+    hidden = _get(client, f"{BASE}/{PATH},{PIN}/{LON},{LAT},{ZOOM}/{W}x{H}?before_layer=background")
+    assert np.abs(hidden - plain).max() <= 2
+    # Inserted before the last layer (country labels, none here), both stay visible in URL order.
+    top = _get(client, f"{BASE}/{PATH},{PIN}/{LON},{LAT},{ZOOM}/{W}x{H}?before_layer=world-country-label")
+    assert _is(_head(top), RED) and _is(top[round(HEAD[1]), round(HEAD[0] - 45)], BLUE)
