@@ -1,7 +1,7 @@
 """Put the CARTO Maps API in front of the Mapbox app: one process, one port, one configuration file.
 
-CARTO paths (``/api/v1/map...`` and ``/user/{user}/api/v1/map...``) go to a Starlette app of their
-own; everything else, lifespan included, goes to the main app untouched. Dispatching here rather
+CARTO paths (``/api/v1/map...``, ``/api/v3/api_keys...``, each also under ``/user/{user}``) go to a
+Starlette app of their own; everything else, lifespan included, goes to the main app untouched. Dispatching here rather
 than adding routes to the main app keeps the main app's middleware off CARTO requests: its CORS
 middleware answers preflights for GET only and without the ``Authorization``/``Content-Type``
 headers, which would refuse the ``POST /api/v1/map`` with a JSON body that carto.js sends.
@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.carto.routes import carto_routes
 
-_CARTO_PATH = re.compile(r"^(?:/user/[^/]+)?/api/v1/map(?:/|$)")
+_CARTO_PATH = re.compile(r"^(?:/user/[^/]+)?/api/(?:v1/map|v3/api_keys)(?:/|$)")
 
 
 def is_carto_path(path: str) -> bool:

@@ -1,4 +1,4 @@
-"""Named-map templates, layergroup configs and markers in PostgreSQL (``[carto] storage = "postgresql://..."``).
+"""Named-map templates, API keys, layergroup configs and markers in PostgreSQL (``[carto] storage = "postgresql://..."``).
 
 The same contract as the SQLite store (server/carto/storage.py): a write is acknowledged only after
 its transaction has committed with ``synchronous_commit = on`` (forced per session, whatever the
@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 from server.carto.errors import CartoError
+from server.carto.keys import KEY_COLUMNS, ApiKey, key_from_row, key_row
 from server.carto.pgconn import Pool, translate
 
 _SCHEMA = """
@@ -27,6 +28,9 @@ CREATE TABLE IF NOT EXISTS glrender_carto_templates (username text NOT NULL, nam
 CREATE TABLE IF NOT EXISTS glrender_carto_layergroups (token text PRIMARY KEY, config text NOT NULL,
     template text, created double precision NOT NULL);
 CREATE TABLE IF NOT EXISTS glrender_carto_meta (key text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE IF NOT EXISTS glrender_carto_api_keys (username text NOT NULL, name text NOT NULL,
+    token text NOT NULL UNIQUE, type text NOT NULL, grants text NOT NULL, source text NOT NULL,
+    created double precision NOT NULL, PRIMARY KEY (username, name));
 """
 # Any constant shared by all glrender processes: advisory locks are keyed by (this, hash of user).
 _LOCK_SPACE = 0x676C72
@@ -114,6 +118,46 @@ class PostgresStorage:
     def get_layergroup(self, token: str) -> tuple[dict[str, Any], str | None] | None:
         rows = self._run("SELECT config, template FROM glrender_carto_layergroups WHERE token = %s", (token,))
         return (json.loads(rows[0][0]), rows[0][1]) if rows else None
+
+    # -- API keys
+    def create_api_key(self, user: str, key: ApiKey) -> None:
+        if not self._write("INSERT INTO glrender_carto_api_keys VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                           "ON CONFLICT DO NOTHING", key_row(user, key)):
+            raise CartoError(f"API key '{key.name}' of user '{user}' already exists", 422, type="auth")
+
+    def get_api_key(self, user: str, name: str) -> ApiKey | None:
+        rows = self._run(f"SELECT {KEY_COLUMNS} FROM glrender_carto_api_keys WHERE username = %s AND name = %s",
+                         (user, name))
+        return key_from_row(rows[0]) if rows else None
+
+    def find_api_key(self, user: str, token: str) -> ApiKey | None:
+        rows = self._run(f"SELECT {KEY_COLUMNS} FROM glrender_carto_api_keys WHERE username = %s AND token = %s",
+                         (user, token))
+        return key_from_row(rows[0]) if rows else None
+
+    def list_api_keys(self, user: str) -> list[ApiKey]:
+        rows = self._run(f"SELECT {KEY_COLUMNS} FROM glrender_carto_api_keys WHERE username = %s "
+                         "ORDER BY created, name COLLATE \"C\"", (user,))  # as SQLite orders
+        return [key_from_row(r) for r in rows]
+
+    def delete_api_key(self, user: str, name: str) -> bool:
+        return self._write("DELETE FROM glrender_carto_api_keys WHERE username = %s AND name = %s", (user, name)) > 0
+
+    def sync_config_keys(self, user: str, keys: list[ApiKey]) -> None:
+        """Make the stored keys of source ``config`` exactly ``keys``, in one transaction (see storage.py)."""
+        with self._pool.connection() as conn:
+            try:
+                with conn.transaction():
+                    conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_SPACE, user))
+                    conn.execute("DELETE FROM glrender_carto_api_keys WHERE username = %s AND source = 'config'",
+                                 (user,))
+                    for key in keys:
+                        conn.execute("DELETE FROM glrender_carto_api_keys WHERE name = %s AND username = %s "
+                                     "OR token = %s", (key.name, user, key.token))
+                        conn.execute("INSERT INTO glrender_carto_api_keys VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                                     key_row(user, key))
+            except Exception as exc:
+                raise _storage_error(exc) from None
 
     # -- meta
     def get_meta(self, key: str) -> str | None:

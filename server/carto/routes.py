@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from server.carto import authapi
 from server.carto.config import CartoConfig
 from server.carto.errors import CartoError, error_response
 from server.carto.geometry import MAX_SIZE, View, bbox_view
@@ -78,26 +79,30 @@ def api_key(request: Request, body: Any = None) -> str | None:
 
 
 def require_master(request: Request, service: CartoService, verb: str, body: Any = None) -> None:
-    key = api_key(request, body)
-    cfg = service.config
-    if key is None:
+    """Named-map administration needs the master key: no key 403, unknown key 401, other keys 403."""
+    token = api_key(request, body)
+    if token is None:
         raise CartoError(f"Only authenticated users can {verb} templated maps", 403, type="auth")
-    if cfg.master_api_key is not None and key == cfg.master_api_key:
-        return
-    if key in cfg.api_keys:
+    key = service.api_key(token)
+    if key is None:
+        raise CartoError("Unauthorized", 401, type="auth", subtype="api-key-not-found")
+    if key.type != "master":
         raise CartoError("Forbidden", 403, type="auth", subtype="api-key-does-not-grant-access")
-    raise CartoError("Unauthorized", 401, type="auth", subtype="api-key-not-found")
 
 
 def check_map_key(request: Request, service: CartoService, body: Any = None) -> None:
-    key = api_key(request, body)
-    cfg = service.config
-    if key is None:
-        if cfg.require_api_key:
+    """Anonymous maps: no key is the default public key (unless the configuration demands a key); a
+    key must exist and grant the Maps API."""
+    token = api_key(request, body)
+    if token is None:
+        if service.config.require_api_key:
             raise CartoError("Unauthorized", 401, type="auth", subtype="api-key-not-found")
         return
-    if key != cfg.master_api_key and key not in cfg.api_keys:
+    key = service.api_key(token)
+    if key is None:
         raise CartoError("Unauthorized", 401, type="auth", subtype="api-key-not-found")
+    if not key.grants_maps():
+        raise CartoError("Forbidden", 403, type="auth", subtype="api-key-does-not-grant-access")
 
 
 async def json_body(request: Request, message: str) -> Any:
@@ -303,6 +308,12 @@ _ROUTES: list[tuple[str, Handler, list[str]]] = [
     ("/api/v1/map", preflight, ["OPTIONS"]),
     ("/api/v1/map/named", preflight, ["OPTIONS"]),
     ("/api/v1/map/named/{name}", preflight, ["OPTIONS"]),
+    ("/api/v3/api_keys", authapi.create_key, ["POST"]),
+    ("/api/v3/api_keys", authapi.list_keys, ["GET"]),
+    ("/api/v3/api_keys/{name}", authapi.get_key, ["GET"]),
+    ("/api/v3/api_keys/{name}", authapi.delete_key, ["DELETE"]),
+    ("/api/v3/api_keys", preflight, ["OPTIONS"]),
+    ("/api/v3/api_keys/{name}", preflight, ["OPTIONS"]),
 ]
 
 

@@ -19,6 +19,7 @@ from server.carto.config import CartoConfig
 from server.carto.datasource import Database, open_database
 from server.carto.errors import CartoError
 from server.carto.geometry import View, bbox_view
+from server.carto.keys import ApiKey, config_keys
 from server.carto.mapconfig import MapConfig, parse_mapconfig, select_layers, token_for
 from server.carto.render import RenderThread, StyleBuilder, http_allowed
 from server.carto.storage import Store, open_storage
@@ -62,6 +63,8 @@ class CartoService:
         self.builder = StyleBuilder(self.db, config.http_allowlist)
         self.renderer = RenderThread()
         self.database_id = config.database or "demo.gpkg"
+        # The file's keys replace the stored keys of source "config": removing one from the file revokes it.
+        self.storage.sync_config_keys(config.user, config_keys(config.master_api_key, config.api_keys))
         if config.demo_map:
             self._seed_demo()
 
@@ -82,6 +85,10 @@ class CartoService:
         except CartoError:
             pass  # already there, or the store is full: leave it as the operator has it
         self.storage.set_meta("demo_seeded", "1")
+
+    def api_key(self, token: str) -> ApiKey | None:
+        """The stored key with this token (the master key, a configured or an API-created regular key)."""
+        return self.storage.find_api_key(self.config.user, token)
 
     def last_modified(self) -> float:
         getter = getattr(self.db, "last_modified", None)

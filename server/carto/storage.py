@@ -1,4 +1,4 @@
-"""Durable storage for named-map templates and layergroup configs: SQLite in WAL mode.
+"""Durable storage for named-map templates, API keys and layergroup configs: SQLite in WAL mode.
 
 A write is acknowledged only after its transaction commits with ``synchronous=FULL``, so a template
 the API answered 200 for survives a crash or SIGKILL of the server. Creating a template checks the
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from server.carto.errors import CartoError
+from server.carto.keys import KEY_COLUMNS, ApiKey, key_from_row, key_row
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS templates (user TEXT NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL,
@@ -24,6 +25,9 @@ CREATE TABLE IF NOT EXISTS templates (user TEXT NOT NULL, name TEXT NOT NULL, bo
 CREATE TABLE IF NOT EXISTS layergroups (token TEXT PRIMARY KEY, config TEXT NOT NULL, template TEXT,
     created REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS api_keys (user TEXT NOT NULL, name TEXT NOT NULL, token TEXT NOT NULL,
+    type TEXT NOT NULL, grants TEXT NOT NULL, source TEXT NOT NULL, created REAL NOT NULL, PRIMARY KEY (user, name));
+CREATE UNIQUE INDEX IF NOT EXISTS api_keys_token ON api_keys (token);
 """
 
 
@@ -39,6 +43,12 @@ class Store(Protocol):
     def get_layergroup(self, token: str) -> tuple[dict[str, Any], str | None] | None: ...
     def get_meta(self, key: str) -> str | None: ...
     def set_meta(self, key: str, value: str) -> None: ...
+    def create_api_key(self, user: str, key: ApiKey) -> None: ...
+    def get_api_key(self, user: str, name: str) -> ApiKey | None: ...
+    def find_api_key(self, user: str, token: str) -> ApiKey | None: ...
+    def list_api_keys(self, user: str) -> list[ApiKey]: ...
+    def delete_api_key(self, user: str, name: str) -> bool: ...
+    def sync_config_keys(self, user: str, keys: list[ApiKey]) -> None: ...
     def close(self) -> None: ...
 
 
@@ -121,6 +131,45 @@ class Storage:
     def get_layergroup(self, token: str) -> tuple[dict[str, Any], str | None] | None:
         row = self._conn().execute("SELECT config, template FROM layergroups WHERE token = ?", (token,)).fetchone()
         return (json.loads(row[0]), row[1]) if row else None
+
+    # -- API keys
+    def create_api_key(self, user: str, key: ApiKey) -> None:
+        conn = self._conn()
+        try:
+            with _transaction(conn):
+                conn.execute("INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, ?)", key_row(user, key))
+        except sqlite3.IntegrityError:
+            raise CartoError(f"API key '{key.name}' of user '{user}' already exists", 422, type="auth") from None
+
+    def get_api_key(self, user: str, name: str) -> ApiKey | None:
+        row = self._conn().execute(f"SELECT {KEY_COLUMNS} FROM api_keys WHERE user = ? AND name = ?",
+                                   (user, name)).fetchone()
+        return key_from_row(row) if row else None
+
+    def find_api_key(self, user: str, token: str) -> ApiKey | None:
+        row = self._conn().execute(f"SELECT {KEY_COLUMNS} FROM api_keys WHERE user = ? AND token = ?",
+                                   (user, token)).fetchone()
+        return key_from_row(row) if row else None
+
+    def list_api_keys(self, user: str) -> list[ApiKey]:
+        rows = self._conn().execute(f"SELECT {KEY_COLUMNS} FROM api_keys WHERE user = ? ORDER BY created, name",
+                                    (user,)).fetchall()
+        return [key_from_row(r) for r in rows]
+
+    def delete_api_key(self, user: str, name: str) -> bool:
+        conn = self._conn()
+        with _transaction(conn):
+            cur = conn.execute("DELETE FROM api_keys WHERE user = ? AND name = ?", (user, name))
+        return cur.rowcount > 0
+
+    def sync_config_keys(self, user: str, keys: list[ApiKey]) -> None:
+        """Make the stored keys of source ``config`` exactly ``keys``, in one transaction. A key created
+        through the API with the same token or name as a configured one gives way to it."""
+        conn = self._conn()
+        with _transaction(conn):
+            conn.execute("DELETE FROM api_keys WHERE user = ? AND source = 'config'", (user,))
+            for key in keys:
+                conn.execute("INSERT OR REPLACE INTO api_keys VALUES (?, ?, ?, ?, ?, ?, ?)", key_row(user, key))
 
     # -- meta
     def get_meta(self, key: str) -> str | None:

@@ -1,5 +1,5 @@
-"""A real server process is SIGKILLed while templates are being written; every template it
-acknowledged must be intact after a restart (SQLite WAL, synchronous=FULL)."""
+"""A real server process is SIGKILLed while templates and API keys are being written; every template
+and key it acknowledged must be intact after a restart (SQLite WAL, synchronous=FULL)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import httpx
 from tests.server.carto.conftest import template
 
 MASTER = "crash-key"
+MAPS = [{"type": "apis", "apis": ["maps"]}]
 APP = """
 import sys
 from starlette.applications import Starlette
@@ -70,12 +71,29 @@ def test_sigkill_during_writes_loses_no_acknowledged_template(tmp_path: Path) ->
                     acknowledged.append(name)
                 i += 1
 
+    keys: dict[str, str] = {}
+
+    def key_writer(w: int) -> None:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            i = 0
+            while not stop.is_set():
+                name = f"k{w}_{i}"
+                try:
+                    r = client.post("/api/v3/api_keys", json={"name": name, "grants": MAPS},
+                                    params={"api_key": MASTER})
+                except httpx.TransportError:
+                    return
+                if r.status_code == 201:
+                    keys[name] = r.json()["token"]
+                i += 1
+
     threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+    threads += [threading.Thread(target=key_writer, args=(w,)) for w in range(2)]
     for t in threads:
         t.start()
     try:
         deadline = time.monotonic() + 10
-        while len(acknowledged) < 40 and time.monotonic() < deadline:
+        while (len(acknowledged) < 40 or len(keys) < 20) and time.monotonic() < deadline:
             time.sleep(0.02)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
@@ -85,12 +103,18 @@ def test_sigkill_during_writes_loses_no_acknowledged_template(tmp_path: Path) ->
             t.join(10)
         if proc.poll() is None:
             proc.kill()
-    assert len(acknowledged) >= 40
+    assert len(acknowledged) >= 40 and len(keys) >= 20
     proc = start(tmp_path, port)
     try:
         r = httpx.get(f"http://127.0.0.1:{port}/api/v1/map/named", params={"api_key": MASTER})
         stored = set(r.json()["template_ids"])
         assert set(acknowledged) <= stored
+        listed = httpx.get(f"http://127.0.0.1:{port}/api/v3/api_keys", params={"api_key": MASTER}).json()
+        tokens = {k["name"]: k["token"] for k in listed["result"]}
+        assert {name: tokens.get(name) for name in keys} == keys  # every acknowledged key, same token
+        name, token = next(iter(keys.items()))
+        r = httpx.get(f"http://127.0.0.1:{port}/api/v3/api_keys/{name}", params={"api_key": MASTER})
+        assert r.json()["grants"] == MAPS and r.json()["token"] == token
         one = httpx.get(f"http://127.0.0.1:{port}/api/v1/map/named/{acknowledged[-1]}",
                         params={"api_key": MASTER}).json()["template"]
         assert one == template(acknowledged[-1])

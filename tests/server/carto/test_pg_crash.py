@@ -1,5 +1,6 @@
 """PostgreSQL storage keeps every acknowledged write: a real server process is SIGKILLed while four
-clients create templates, and after a restart each template it answered 200 for is there, intact.
+clients create templates and two create API keys, and after a restart each template and key it
+acknowledged is there, intact.
 Also: the template limit holds under concurrent creations (the advisory lock)."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import httpx
 from server.carto.errors import CartoError
 from server.carto.pgstorage import PostgresStorage
 from tests.server.carto.conftest import template
-from tests.server.carto.test_crash import APP, MASTER, free_port
+from tests.server.carto.test_crash import APP, MAPS, MASTER, free_port
 
 
 def start(tmp_path: Path, port: int, storage: str) -> subprocess.Popen[bytes]:
@@ -56,12 +57,29 @@ def test_sigkill_during_writes_loses_no_acknowledged_template(tmp_path: Path, pg
                     acknowledged.append(name)
                 i += 1
 
+    keys: dict[str, str] = {}
+
+    def key_writer(w: int) -> None:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            i = 0
+            while not stop.is_set():
+                name = f"k{w}_{i}"
+                try:
+                    r = client.post("/api/v3/api_keys", json={"name": name, "grants": MAPS},
+                                    params={"api_key": MASTER})
+                except httpx.TransportError:
+                    return
+                if r.status_code == 201:
+                    keys[name] = r.json()["token"]
+                i += 1
+
     threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+    threads += [threading.Thread(target=key_writer, args=(w,)) for w in range(2)]
     for t in threads:
         t.start()
     try:
         deadline = time.monotonic() + 10
-        while len(acknowledged) < 40 and time.monotonic() < deadline:
+        while (len(acknowledged) < 40 or len(keys) < 20) and time.monotonic() < deadline:
             time.sleep(0.02)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
@@ -71,12 +89,18 @@ def test_sigkill_during_writes_loses_no_acknowledged_template(tmp_path: Path, pg
             t.join(10)
         if proc.poll() is None:
             proc.kill()
-    assert len(acknowledged) >= 40
+    assert len(acknowledged) >= 40 and len(keys) >= 20
     proc = start(tmp_path, port, pg_empty)
     try:
         r = httpx.get(f"http://127.0.0.1:{port}/api/v1/map/named", params={"api_key": MASTER})
         stored = set(r.json()["template_ids"])
         assert set(acknowledged) <= stored
+        listed = httpx.get(f"http://127.0.0.1:{port}/api/v3/api_keys", params={"api_key": MASTER}).json()
+        tokens = {k["name"]: k["token"] for k in listed["result"]}
+        assert {name: tokens.get(name) for name in keys} == keys  # every acknowledged key, same token
+        name, token = next(iter(keys.items()))
+        r = httpx.get(f"http://127.0.0.1:{port}/api/v3/api_keys/{name}", params={"api_key": MASTER})
+        assert r.json()["grants"] == MAPS and r.json()["token"] == token
         for name in (acknowledged[0], acknowledged[-1]):
             one = httpx.get(f"http://127.0.0.1:{port}/api/v1/map/named/{name}",
                             params={"api_key": MASTER}).json()["template"]
