@@ -11,7 +11,6 @@ uniform float u_device_pixel_ratio;
 out vec2 v_normal;
 out vec2 v_width2;
 out float v_gamma_scale;
-out float v_linesofar;
 #include "_clip.glsl"
 #include "_depth.glsl"
 #pragma prop: define vec4 color
@@ -25,10 +24,19 @@ in vec2 a_uv;              // fraction of this tile's piece of the line, gradien
 uniform float u_image_height;
 out vec2 v_uv;
 #endif
+#if defined(DASHED) || defined(PATTERN)
+#pragma prop: define float floorwidth
+#endif
+#ifdef DASHED
+// (atlas row, rows across the line, pattern length in line widths, shorter of the cross-faded lengths)
+#pragma prop: define vec4 dash
+uniform float u_tileratio;        // CSS pixels per tile unit at the integer (tile) zoom
+uniform vec2 u_dash_atlas_size;
+out vec2 v_dash_tex;
+#endif
 #ifdef PATTERN
 #pragma prop: define vec4 pattern
 #pragma prop: define float pixel_ratio
-#pragma prop: define float floorwidth
 out float v_tile_linesofar;
 #endif
 void main() {
@@ -57,14 +65,22 @@ void main() {
     float len_persp = length(projected_extrude.xy / gl_Position.w * u_units_to_pixels);
     v_gamma_scale = len_persp > 0.0 ? len_flat / len_persp : 1.0;
     v_width2 = vec2(outset, inset);
-    v_linesofar = a_linesofar / u_units_per_px;  // CSS pixels along the line at this zoom
 #ifdef GRADIENT
     v_uv = vec2(a_uv.x, (a_uv.y + 0.5) / u_image_height);
+#endif
+#if defined(DASHED) || defined(PATTERN)
+    #pragma prop: initialize float floorwidth
+#endif
+#ifdef DASHED
+    // MapLibre's line_sdf: the pattern is laid out at the integer zoom with the floored width, so it
+    // scales with the map between integer zooms; across the line it walks the rows of a round entry.
+    #pragma prop: initialize vec4 dash
+    v_dash_tex = vec2(a_linesofar * u_tileratio / dash.z / floorwidth,
+                      (dash.x + 0.5 - a_normal.y * dash.y / 2.0) / u_dash_atlas_size.y);
 #endif
 #ifdef PATTERN
     #pragma prop: initialize vec4 pattern
     #pragma prop: initialize float pixel_ratio
-    #pragma prop: initialize float floorwidth
     v_tile_linesofar = a_linesofar;
 #endif
     set_clip(base + dist * u_units_per_px);

@@ -9,7 +9,7 @@ import numpy as np
 
 from glrender.buckets.base import Bucket, PropTable, sort_by_key
 from glrender.geo.camera import TileID
-from glrender.tessellate.line import tessellate_lines
+from glrender.tessellate.line import LINE_DISTANCE_SCALE, MAPLIBRE_EXTENT, MAX_LINE_DISTANCE, tessellate_lines
 from glrender.tiles.features import LINESTRING, POLYGON, Feature
 
 LINE_PROPS: PropTable = {
@@ -57,6 +57,9 @@ def build_line(layer: Any, features: Sequence[Feature], tile: TileID, extent: in
     # row (with the geojson clip range of its feature) in the gradient texture.
     grad_prop = layer.paint.get("line-gradient")
     gradient = grad_prop is not None and not (grad_prop.is_constant and grad_prop.constant_value is None)
+    # Lines of a lineMetrics source (geojson-vt's clip range on every piece) measure their distance as
+    # progress along the whole line, as MapLibre's LineBucket does whenever it has line clips.
+    metrics = gradient or any("mapbox_clip_start" in (f.properties or {}) for f in feats)
     parts = []
     clips: list[tuple[float, float]] = []
     for (join, cap, miter, round_limit), idxs in groups.items():
@@ -79,25 +82,30 @@ def build_line(layer: Any, features: Sequence[Feature], tile: TileID, extent: in
         if not lines:
             continue
         mesh = tessellate_lines(lines, closed=closed, join=str(join), cap=str(cap), miter_limit=miter,
-                                round_limit=round_limit, extent=extent, reset_distance=not gradient)
+                                round_limit=round_limit, extent=extent, reset_distance=not metrics)
         if len(mesh.indices) == 0:
             continue
         row0 = len(clips)
+        line_clips = [_clip_range(feats[i]) for i in owner] if metrics else []
         if gradient:
-            clips.extend(_clip_range(feats[i]) for i in owner)
-        parts.append((mesh, np.asarray(owner, dtype=np.int32), row0))
+            clips.extend(line_clips)
+        parts.append((mesh, np.asarray(owner, dtype=np.int32), row0, line_clips))
     if not parts:
         return None
     offset = 0
     pos, ext, nor, dirs, sofar, fidx, idx, uv = [], [], [], [], [], [], [], []
-    for mesh, owner_arr, row0 in parts:
+    for mesh, owner_arr, row0, line_clips in parts:
         if gradient:
             uv.append(line_uv(mesh.linesofar, mesh.line_lengths, mesh.line_index, row0))
+        if metrics:
+            sofar.append(progress_distance(mesh.linesofar, mesh.line_lengths, mesh.line_index, line_clips,
+                                           extent).reshape(-1, 1))
+        else:
+            sofar.append(mesh.linesofar.reshape(-1, 1))
         pos.append(mesh.pos)
         ext.append(mesh.extrude)
         nor.append(mesh.normal)
         dirs.append(mesh.direction.reshape(-1, 1))
-        sofar.append(mesh.linesofar.reshape(-1, 1))
         fidx.append(owner_arr[mesh.line_index])
         idx.append(mesh.indices.astype(np.uint32) + np.uint32(offset))
         offset += len(mesh.pos)
@@ -112,7 +120,7 @@ def build_line(layer: Any, features: Sequence[Feature], tile: TileID, extent: in
     if gradient:
         arrays["a_uv"] = np.concatenate(uv).astype(np.float32)
         extra["line_clips"] = clips
-        extra["max_line_length"] = max(float(m.line_lengths.max(initial=0.0)) for m, _, _ in parts)
+        extra["max_line_length"] = max(float(p[0].line_lengths.max(initial=0.0)) for p in parts)
     return Bucket(
         layer_type="line",
         tile=tile,
@@ -132,6 +140,19 @@ def _clip_range(f: Feature) -> tuple[float, float]:
         return float(props["mapbox_clip_start"]), float(props["mapbox_clip_end"])
     except (KeyError, TypeError, ValueError):
         return 0.0, 1.0
+
+
+def progress_distance(linesofar: np.ndarray, lengths: np.ndarray, line_index: np.ndarray,
+                      clips: Sequence[tuple[float, float]], extent: int) -> np.ndarray:
+    """MapLibre's linesofar for lines with clips: the progress along the whole line times the largest
+    distance its packed attribute holds, truncated to that attribute's 2-unit step (8192-unit tile),
+    in our tile units. Dash patterns are laid out along this, not along the true distance."""
+    total = lengths[line_index].astype(np.float64)
+    frac = np.divide(linesofar.astype(np.float64), total, out=np.zeros(len(total)), where=total > 0)
+    ranges = np.asarray(clips, np.float64).reshape(-1, 2)[line_index]
+    progress = ranges[:, 0] + (ranges[:, 1] - ranges[:, 0]) * frac
+    packed = np.floor(progress * (MAX_LINE_DISTANCE - 1) * LINE_DISTANCE_SCALE)
+    return (packed / LINE_DISTANCE_SCALE * (extent / MAPLIBRE_EXTENT)).astype(np.float32)
 
 
 def line_uv(linesofar: np.ndarray, lengths: np.ndarray, line_index: np.ndarray, row0: int) -> np.ndarray:

@@ -13,9 +13,10 @@ from glrender.gpu import gl, modes
 from glrender.render.context import FrameContext, LayerWork
 from glrender.render.draw_common import draw_bucket, paint
 from glrender.render.draw_pattern import bind_atlas, floor_zoom, pattern_atlas, pattern_inputs
+from glrender.render.line_dash import bind_dash_atlas, dash_atlas, dash_inputs, dash_layer_active
 from glrender.render.line_gradient import gradient_rows, is_step, ramp_resolution
 from glrender.render.patterns import pattern_tile_uniforms, premultiply
-from glrender.render.uniforms import dash_edges, gl_matrix, line_uniforms, translated
+from glrender.render.uniforms import gl_matrix, line_uniforms, tile_ratio, translated
 
 FLOORWIDTH: dict[str, tuple[str, str]] = {"floorwidth": ("line-width", "float")}
 
@@ -30,7 +31,6 @@ def draw_line(fc: FrameContext, work: LayerWork) -> None:
     anchor = paint(fc, layer, "line-translate-anchor", "map")
     mode = modes.DEPTH_BEHIND_3D if fc.behind_3d else modes.PREMULTIPLIED
     defines: tuple[str, ...] = ()
-    dash_u = {}
     patterned = _set(layer.paint.get("line-pattern"))
     atlas = pattern_atlas(fc) if patterned else None
     if patterned and atlas is None:
@@ -38,15 +38,10 @@ def draw_line(fc: FrameContext, work: LayerWork) -> None:
     gradient = layer.paint.get("line-gradient")
     if patterned or not _set(gradient):
         gradient = None
-    dash_prop = layer.paint.get("line-dasharray")
-    if not patterned and dash_prop is not None and dash_prop.is_feature_constant:
-        dash = dash_prop.evaluate(fc.zoom)
-        if dash:
-            width = float(paint(fc, layer, "line-width", 1.0) or 0.0)
-            edges = dash_edges(dash, width)
-            if edges is not None:
-                defines = ("DASHED",)
-                dash_u = {"u_dash": edges[0], "u_dash_count": edges[1]}
+    # Patterns win over dashes, as in MapLibre; a gradient line can be dashed.
+    dash_atlas_ = dash_atlas(fc) if not patterned and dash_layer_active(fc, layer) else None
+    if dash_atlas_ is not None:
+        defines = ("DASHED",)
     for tile, bucket in work.items:
         if not fc.tile_visible(tile):
             continue
@@ -55,19 +50,22 @@ def draw_line(fc: FrameContext, work: LayerWork) -> None:
         u: dict[str, Any] = {"u_matrix": gl_matrix(m),
                              "u_clip_rect": (0.0, 0.0, float(bucket.extent), float(bucket.extent))}
         u.update(line_uniforms(fc.camera, tile, bucket.extent))
-        u.update(dash_u)
         extra: dict[str, Any] = {}
         tile_defines = defines
+        if dash_atlas_ is not None:
+            got_u, got_attrs = dash_inputs(fc, layer, dash_atlas_, bucket)
+            u.update(got_u)
+            extra.update(got_attrs)
+            u.update(_floorwidth(fc, layer, bucket, extra))
+            u["u_tileratio"] = tile_ratio(fc.camera, tile, bucket.extent)
+            u.update(bind_dash_atlas(fc, dash_atlas_))
         if atlas is not None:
             got = pattern_inputs(fc, layer, "line-pattern", atlas, bucket)
             if got is None:
                 continue
             u.update(got[0])
             extra = dict(got[1])
-            # The pattern's height follows the line width at the integer zoom (MapLibre's floorwidth).
-            fw_u, fw_attrs = paint_values(bucket, layer, FLOORWIDTH, floor_zoom(fc), fc.global_state)
-            u.update({f"u_{k}": v for k, v in fw_u.items()})
-            extra.update(fw_attrs)
+            u.update(_floorwidth(fc, layer, bucket, extra))
             u.update(pattern_tile_uniforms(fc.camera, tile, bucket.extent))
             u["u_texsize"] = bind_atlas(fc, atlas)
             u["u_image"] = 0
@@ -79,7 +77,16 @@ def draw_line(fc: FrameContext, work: LayerWork) -> None:
             u["u_image_height"] = float(tex.size[1])
             tile_defines = (*defines, "GRADIENT")
         draw_bucket(fc, "line", bucket, layer, LINE_PROPS, u, mode, defines=tile_defines, extra_attrs=extra,
-                    extra_key=(floor_zoom(fc), id(atlas)))
+                    extra_key=(floor_zoom(fc), id(atlas), dash_atlas_.epoch if dash_atlas_ else -1))
+
+
+def _floorwidth(fc: FrameContext, layer: Any, bucket: Any, attrs: dict[str, Any]) -> dict[str, Any]:
+    """MapLibre's floorwidth: the line width at the integer zoom, which sizes dashes and patterns."""
+    fw_u, fw_attrs = paint_values(bucket, layer, FLOORWIDTH, floor_zoom(fc), fc.global_state)
+    attrs.update(fw_attrs)
+    if not fw_u and not fw_attrs:
+        fw_u = {"floorwidth": 1.0}  # line-width unset: its default
+    return {f"u_{k}": v for k, v in fw_u.items()}
 
 
 class _GradientTextures:

@@ -38,16 +38,11 @@ def line_uniforms(camera: Camera, tile: TileID, extent: int) -> dict[str, Any]:
     }
 
 
-def dash_edges(dasharray: Sequence[float], width: float) -> tuple[list[float], int] | None:
-    """Cumulative dash/gap edges in CSS pixels (dash lengths are in line widths, as in the spec)."""
-    vals = [max(0.0, float(v)) for v in dasharray]
-    if not vals or sum(vals) <= 0:
-        return None
-    if len(vals) % 2 == 1:
-        vals = vals + vals  # an odd list repeats, like CSS dashes
-    w = max(width, 1.0) if width > 0 else 1.0
-    edges = list(np.cumsum(np.asarray(vals) * w))[:16]
-    return [float(e) for e in edges] + [0.0] * (16 - len(edges)), min(len(vals), 16)
+def tile_ratio(camera: Camera, tile: TileID, extent: float) -> float:
+    """CSS pixels per tile unit at the integer zoom (MapLibre's u_tileratio for dashes): dash patterns
+    are laid out at the tile zoom and scale with the map in between."""
+    tz = max(0, math.floor(camera.zoom))
+    return 512.0 * 2.0 ** (tz - tile.z) / float(extent)
 
 
 def circle_uniforms(camera: Camera, tile: TileID, extent: int, pitch_alignment: str,
