@@ -200,9 +200,11 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
             if im is not None:
                 # MapLibre compares the icon's CSS px width with the text's layout px directly
                 label_len = max(label_len, im.width / im.pixel_ratio)
-        # Anchors along lines are spaced with text-size at zoom 18 (MapLibre's textMaxSize), the same for
-        # every tile zoom, so labels keep their places when zooming.
-        text_max_size = float(layout["text-size"].evaluate(18.0, f, ctx=_at(ctx, 18.0)) or 0.0)
+        # Anchors along lines are spaced with text-size at zoom 18 (MapLibre's textMaxSize). MapLibre Native
+        # evaluates a size that depends on zoom only once, at the tile's zoom, so for those it is that size.
+        size_prop = layout["text-size"]
+        max_zoom = 18.0 if not size_prop.is_feature_constant else zoom
+        text_max_size = float(size_prop.evaluate(max_zoom, f, ctx=_at(ctx, max_zoom)) or 0.0)
         ctx.zoom = zoom
         box_scale = tile_px_ratio * text_max_size / ONE_EM
         label = "".join(s.text for s in secs) if text is not None else ""

@@ -28,9 +28,6 @@ SUMMARY = OUT / "labels_reference.json"
 
 THRESHOLD = 0.1285
 MAX_MISMATCH = 0.02
-# Views still above the 2 % target, with the ceiling they must not exceed (line-label collision order
-# differs from MapLibre Native on some streets); lower these as placement improves.
-KNOWN_GAPS = {"helsinki-z15": 0.03, "helsinki-z15-b30": 0.03}
 
 
 def _views() -> list[dict[str, Any]]:
@@ -80,7 +77,7 @@ def test_labelled_reference_view(view: dict[str, Any], renderers: dict[str, Any]
     except GLUnavailableError as exc:
         pytest.skip(f"no EGL OpenGL context: {exc}")
     fraction, diff = mismatch(view, actual)
-    limit = KNOWN_GAPS.get(view["id"], MAX_MISMATCH)
+    limit = MAX_MISMATCH
     OUT.mkdir(parents=True, exist_ok=True)
     summary = json.loads(SUMMARY.read_text()) if SUMMARY.is_file() else {}
     summary[view["id"]] = {"mismatch": fraction, "passed": fraction <= MAX_MISMATCH}
