@@ -162,6 +162,7 @@ async def metrics(request: Request) -> Response:
     state = _state(request)
     gauges = {"renders_pending": state.pool.pending, "image_cache_bytes": state.cache.bytes,
               "image_cache_entries": len(state.cache), "render_workers": state.pool.workers,
+              "render_workers_replaced_total": state.pool.replaced,
               "marker_fetches_total": state.markers.fetches}
     return Response(state.metrics.render(gauges), media_type="text/plain; version=0.0.4; charset=utf-8")
 

@@ -1,9 +1,15 @@
 """Render workers: a pool of processes, each with its own RenderSession (GL context, renderers, caches).
 
 GL contexts are bound to one thread and the GIL serialises Python around them, so parallel rendering
-needs processes. ``render_workers = 0`` renders on one thread of the server process instead (tests,
-small deployments). Either way a request waits at most its deadline (503 past it), the queue is
-bounded (503 when full), and closing waits for running renders before the processes exit.
+needs processes. Each worker is a process of our own with a pipe to the server (not a
+ProcessPoolExecutor: that cannot tell which process runs a task, so a render stuck past its deadline
+could only be abandoned, keeping its slot, CPU and memory forever). A request waits at most its
+deadline, then gets 503 and its worker is killed and replaced, so later requests are served. The
+queue is bounded (503 when full), and closing lets running renders finish before the processes exit.
+
+``render_workers = 0`` renders on one thread of the server process instead (tests, small
+deployments). A thread cannot be killed: past the deadline the stuck thread is abandoned to finish on
+its own and a fresh render thread takes the next requests.
 """
 
 from __future__ import annotations
@@ -12,9 +18,12 @@ import asyncio
 import concurrent.futures
 import logging
 import multiprocessing
+import queue
+import signal
 import threading
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import time
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
 from typing import Any
 
 from server.compose import RendererFactory, RenderJob, RenderSession, StyleSource, error_response
@@ -25,6 +34,8 @@ log = logging.getLogger("glrender.server")
 
 QUEUE_PER_WORKER = 16  # queued renders per worker before new requests are refused with 503
 TASKS_PER_PROCESS = 5000  # a worker process is replaced after this many renders: bounds slow growth
+WARM_TIMEOUT_S = 300.0  # opening every style of a worker (tiles, fonts, programs) at startup
+CLOSE_GRACE_S = 30.0  # how long closing waits for running renders
 
 # The worker's session lives on its (only) thread: per process for process workers, per executor thread
 # when several in-process pools exist (tests build many apps in one process).
@@ -69,6 +80,67 @@ def _close_session() -> None:
         _local.session = None
 
 
+def _worker_main(conn: Connection, styles: dict[str, StyleSource], factory: RendererFactory | None) -> None:
+    """A render process: answer ("warm", None) and ("job", RenderJob) messages until None or EOF."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's: it stops us in order
+    _init_process(styles, factory)
+    try:
+        while True:
+            try:
+                message = conn.recv()
+            except EOFError:
+                break
+            if message is None:
+                break
+            kind, payload = message
+            reply: tuple[str, Any]
+            if kind == "warm":
+                reply = ("ok", _warm_task())
+            else:
+                try:
+                    reply = ("ok", _run(payload))
+                except ApiError as exc:
+                    reply = ("error", exc)
+            conn.send(reply)
+    finally:
+        _close_session()
+
+
+class _Worker:
+    """One render process and the server's end of its pipe."""
+
+    def __init__(self, ctx: Any, styles: dict[str, StyleSource], factory: RendererFactory | None) -> None:
+        self.conn, child = ctx.Pipe(duplex=True)
+        # spawn, not fork: a forked child would inherit the server's threads and any GL state.
+        self.process = ctx.Process(target=_worker_main, args=(child, styles, factory), name="glrender-render",
+                                   daemon=True)
+        self.process.start()
+        child.close()
+        self.tasks = 0
+
+    def warm(self, timeout: float) -> str | None:
+        self.conn.send(("warm", None))
+        if not self.conn.poll(timeout):
+            return f"a render worker did not open its styles within {timeout:g} s"
+        status, error = self.conn.recv()
+        return error if status == "ok" else str(error)
+
+    def stop(self, grace: float = 10.0) -> None:
+        """Ask the process to close its session and exit; kill it if it does not in ``grace`` seconds."""
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(grace)
+        self.kill()
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
+        self.conn.close()
+
+
 class RenderPool:
     """Runs RenderJobs on worker processes (``workers`` > 0) or one in-process thread (0)."""
 
@@ -79,31 +151,43 @@ class RenderPool:
         self.timeout_s = timeout_s
         self.factory = factory
         self.max_pending = QUEUE_PER_WORKER * max(1, workers)
+        self.replaced = 0  # workers killed past a deadline or found dead (for tests and metrics)
         self._pending = 0
         self._lock = threading.Lock()
         self._closed = False
-        self._executor = self._start()
+        self._thread: ThreadPoolExecutor | None = None
+        self._procs: set[_Worker] = set()
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        # Requests wait for a free worker on these threads, so the event loop never blocks.
+        self._waiters = ThreadPoolExecutor(max_workers=self.max_pending, thread_name_prefix="render-wait")
+        self._ctx = multiprocessing.get_context("spawn")
+        if workers == 0:
+            self._thread = self._new_thread()
+        else:
+            for _ in range(workers):
+                worker = _Worker(self._ctx, styles, factory)
+                self._procs.add(worker)
+                self._idle.put(worker)
         if eager:
             self._warm()
 
-    def _start(self) -> Executor:
-        if self.workers == 0:
-            ex: Executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render",
-                                              initializer=_init_process, initargs=(self.styles, self.factory))
-        else:
-            # spawn, not fork: a forked child would inherit the parent's threads and any GL state.
-            ex = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                     initializer=_init_process, initargs=(self.styles, self.factory),
-                                     max_tasks_per_child=TASKS_PER_PROCESS)
-        return ex
+    def _new_thread(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="render", initializer=_init_process,
+                                  initargs=(self.styles, self.factory))
 
     def _warm(self) -> None:
         """Start every worker now, so a broken style fails at startup and the first requests are fast."""
-        futures = [self._executor.submit(_warm_task) for _ in range(max(1, self.workers))]
-        errors = {f.result() for f in futures} - {None}
+        if self._thread is not None:
+            errors = {self._thread.submit(_warm_task).result()} - {None}
+        else:
+            errors = {w.warm(WARM_TIMEOUT_S) for w in list(self._procs)} - {None}
         if errors:
             self.close()
             raise ConfigError(f"a configured style cannot be rendered: {sorted(errors)[0]}")
+
+    @property
+    def deadline_message(self) -> str:
+        return f"Rendering took longer than the {self.timeout_s:g} s deadline."
 
     async def run(self, job: RenderJob) -> tuple[bytes, dict[str, float]]:
         with self._lock:
@@ -113,46 +197,127 @@ class RenderPool:
                 raise ApiError(503, "Too many renders queued; try again later.")
             self._pending += 1
         try:
-            try:
-                future = self._executor.submit(_run, job)
-            except BrokenProcessPool:
-                self._restart()
-                future = self._executor.submit(_run, job)
-            try:
-                return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout_s)
-            except TimeoutError:
-                future.cancel()
-                raise ApiError(503, f"Rendering took longer than the {self.timeout_s:g} s deadline.") from None
-            except BrokenProcessPool:
-                log.error("a render worker died; restarting the pool")
-                self._restart()
-                raise ApiError(503, "A render worker failed; try again.") from None
+            if self._thread is not None:
+                return await self._run_on_thread(job)
+            deadline = time.monotonic() + self.timeout_s
+            return await asyncio.wrap_future(self._waiters.submit(self._run_on_process, job, deadline))
         finally:
             with self._lock:
                 self._pending -= 1
+
+    async def _run_on_thread(self, job: RenderJob) -> tuple[bytes, dict[str, float]]:
+        assert self._thread is not None
+        executor = self._thread
+        future = executor.submit(_run, job)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout_s)
+        except TimeoutError:
+            if not future.cancel():
+                # Running and stuck: later requests go to a fresh thread; the old one closes its
+                # session once the stuck render returns.
+                with self._lock:
+                    if self._thread is executor and not self._closed:
+                        self._thread = self._new_thread()
+                        self.replaced += 1
+                        executor.submit(_close_session)
+                        executor.shutdown(wait=False)
+            raise ApiError(503, self.deadline_message) from None
+
+    def _run_on_process(self, job: RenderJob, deadline: float) -> tuple[bytes, dict[str, float]]:
+        try:
+            worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise ApiError(503, self.deadline_message) from None
+        healthy = False
+        try:
+            worker.conn.send(("job", job))
+            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                log.error("a render passed the %g s deadline; replacing its worker (pid %s)", self.timeout_s,
+                          worker.process.pid)
+                raise ApiError(503, self.deadline_message)
+            status, value = worker.conn.recv()
+            healthy = True
+        except (EOFError, OSError):
+            log.error("render worker (pid %s) died; replacing it", worker.process.pid)
+            raise ApiError(503, "A render worker failed; try again.") from None
+        finally:
+            self._release(worker, healthy)
+        if status == "error":
+            raise value
+        result: tuple[bytes, dict[str, float]] = value
+        return result
+
+    def _release(self, worker: _Worker, healthy: bool) -> None:
+        """Back to the idle queue, or replaced when it is stuck, dead or has done its share of renders."""
+        if healthy:
+            worker.tasks += 1
+            if worker.tasks < TASKS_PER_PROCESS and not self._closed:
+                self._idle.put(worker)
+                return
+        with self._lock:
+            self._procs.discard(worker)
+            closed = self._closed
+            if not healthy:
+                self.replaced += 1
+        # Stop the old process and start (and warm) its successor off the request's thread; the slot
+        # comes back to the idle queue only when the new process can render.
+        threading.Thread(target=self._replace, args=(worker, healthy, closed), daemon=True,
+                         name="render-replace").start()
+
+    def _replace(self, old: _Worker, healthy: bool, closed: bool) -> None:
+        if healthy:
+            old.stop()
+        else:
+            old.kill()
+        if closed:
+            return
+        new = _Worker(self._ctx, self.styles, self.factory)
+        error = new.warm(WARM_TIMEOUT_S)
+        if error is not None:
+            log.error("a replacement render worker failed to start: %s", error)
+        with self._lock:
+            if self._closed:
+                new.stop()
+                return
+            self._procs.add(new)
+        self._idle.put(new)
 
     @property
     def pending(self) -> int:
         return self._pending
 
-    def _restart(self) -> None:
-        with self._lock:
-            old = self._executor
-            self._executor = self._start()
-        old.shutdown(wait=False, cancel_futures=True)
-
     def close(self) -> None:
         """Refuse new work, let running renders finish, release every worker's GL objects."""
         with self._lock:
             self._closed = True
-        if self.workers == 0:
+        if self._thread is not None:
             try:
-                self._executor.submit(_close_session).result(timeout=30)
+                self._thread.submit(_close_session).result(timeout=CLOSE_GRACE_S)
             except (concurrent.futures.TimeoutError, RuntimeError):
                 pass
-        # Process workers release their GL contexts when they exit.
-        self._executor.shutdown(wait=True, cancel_futures=True)
+            self._thread.shutdown(wait=True, cancel_futures=True)
+        # Busy workers come back to the idle queue when their render ends; stop each as it does.
+        end = time.monotonic() + CLOSE_GRACE_S
+        while time.monotonic() < end:
+            with self._lock:
+                if not self._procs:
+                    break
+            try:
+                # Short waits: a worker that ends its last render while closing is stopped by _release
+                # and never comes back to the queue.
+                worker = self._idle.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            with self._lock:
+                self._procs.discard(worker)
+            worker.stop()
+        with self._lock:
+            stuck, self._procs = list(self._procs), set()
+        for worker in stuck:
+            worker.kill()
+        self._waiters.shutdown(wait=False, cancel_futures=True)
 
 
 def describe(pool: RenderPool) -> dict[str, Any]:
-    return {"workers": pool.workers, "pending": pool.pending, "timeout_s": pool.timeout_s}
+    return {"workers": pool.workers, "pending": pool.pending, "timeout_s": pool.timeout_s,
+            "replaced": pool.replaced}
