@@ -18,6 +18,7 @@ from glrender.symbol.anchors import Anchor, center_anchor, clip_lines, line_anch
 from glrender.symbol.merge import merge_lines
 from glrender.symbol.polylabel import pole_of_inaccessibility
 from glrender.symbol.resources import SymbolResources
+from glrender.symbol.variable import candidate_anchors, justify_for
 from glrender.text.shaping import ONE_EM, Section, Shaping, glyph_quad, shape_text
 from glrender.tiles.features import LINESTRING, POINT, POLYGON, Feature
 
@@ -46,6 +47,8 @@ class SymbolInstance:
     icon_offset: tuple[float, float] = (0.0, 0.0)
     icon_rotate: float = 0.0
     label: str = ""
+    # text-variable-anchor: the label laid out for each candidate anchor, tried in order by placement
+    variants: list[TextLayout] = field(default_factory=list)
 
 
 @dataclass
@@ -145,6 +148,7 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
             return layout[name].evaluate(zoom, feat, ctx=ctx)
 
         text: TextLayout | None = None
+        variants: list[TextLayout] = []
         shaping: Shaping | None = None
         secs: list[Section] = []
         offset = (0.0, 0.0)
@@ -172,6 +176,18 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
                     text = _text_layout(shaping, res, offset, along)
                     if text is not None:
                         text.colors = [secs[i].color for i in text.colors]
+                if not along:
+                    for a, voff in candidate_anchors(ev("text-variable-anchor-offset"), ev("text-variable-anchor"),
+                                                     float(ev("text-radial-offset") or 0.0), off):
+                        vs = shape_text(secs, stacks, max_width=max_width, line_height=line_height,
+                                        spacing=spacing_px, anchor=a, justify=justify_for(a, ev("text-justify")),
+                                        translate=voff)
+                        vt = _text_layout(vs, res, voff, False) if vs is not None else None
+                        if vt is not None:
+                            vt.colors = [secs[i].color for i in vt.colors]
+                            variants.append(vt)
+                    if variants:
+                        text = variants[0]
                 rotate = float(ev("text-rotate") or 0.0)
         icon: str | None = None
         icon_anchor, icon_offset, icon_rotate = "center", (0.0, 0.0), 0.0
@@ -219,7 +235,7 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
                 near.append((anchor_pt.x, anchor_pt.y))
             bucket.instances.append(SymbolInstance(fi, anchor_pt, line, text, icon, key, offset, rotate,
                                                    icon_anchor=icon_anchor, icon_offset=icon_offset,
-                                                   icon_rotate=icon_rotate, label=label))
+                                                   icon_rotate=icon_rotate, label=label, variants=variants))
     if sort_prop is not None and not sort_prop.is_constant and z_order != "viewport-y":
         bucket.instances.sort(key=lambda s: s.sort_key)  # stable: ties keep feature order
     for i, inst in enumerate(bucket.instances):

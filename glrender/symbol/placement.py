@@ -22,6 +22,8 @@ from glrender.symbol.icons import fit_icon_to_text, icon_tex, shape_icon
 from glrender.symbol.project import View, along_line, corners, glyph_corners_along, rotation
 from glrender.text.shaping import ONE_EM
 
+Box = tuple[float, float, float, float]
+
 
 @dataclass
 class VertexSet:
@@ -229,11 +231,19 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
                 pr = min(max(0.5 + 0.5 * ratio, 0.0), 4.0)
                 fs = size / ONE_EM * pr
                 tvec = _translate(paint, "text", bucket, fi, bearing)
-                geo = _text_geometry(view, bucket, inst, anchors_world[k] + tvec,
-                                     _moved(view, anchors_world[k], tvec, screen[k]), tvec, fs, size,
-                                     placement, rot_align, pitch_align, keep_upright, bearing)
-                if geo is not None:
-                    text_geo = (geo[0], [_pad(b, padding * pr) for b in geo[1]])
+                variants = [replace(inst, text=v) for v in inst.variants] if inst.variants else [inst]
+                geos, owners = [], []
+                for var in variants:
+                    geo = _text_geometry(view, bucket, var, anchors_world[k] + tvec,
+                                         _moved(view, anchors_world[k], tvec, screen[k]), tvec, fs, size,
+                                         placement, rot_align, pitch_align, keep_upright, bearing)
+                    if geo is not None:
+                        geos.append((geo[0], [_pad(b, padding * pr) for b in geo[1]]))
+                        owners.append(var)
+                if geos:
+                    pick = _pick_variant(grid, geos, text_overlap) if len(geos) > 1 else 0
+                    text_geo = geos[pick]
+                    inst = owners[pick]  # the chosen anchor's layout: icon-text-fit and drawing follow it
         # --- icon
         icon_geo = None
         img = sheet.get(inst.icon) if (sheet is not None and inst.icon) else None
@@ -302,6 +312,20 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
         icon_sdf or not isize.is_constant or isize.constant_value != 1 or cam.pitch != 0
         or icon_pitch_align == "map" or needs_linear or paint.const.get("icon-text-fit", "none") != "none")
     return draw
+
+
+def _pick_variant(grid: CollisionGrid, geos: list[tuple[np.ndarray, list[Box]]], overlap: str) -> int:
+    """Index of the first variable-anchor candidate that fits; with overlap allowed, MapLibre first
+    looks for one that does not overlap anything and only then takes the first one inside the view."""
+    for i, (_clip, boxes) in enumerate(geos):
+        if any(grid.inside(*b) for b in boxes) and not any(
+                grid.hit(*b, mode="never" if overlap == "always" else overlap) for b in boxes):
+            return i
+    if overlap == "always":
+        for i, (_clip, boxes) in enumerate(geos):
+            if any(grid.inside(*b) for b in boxes):
+                return i
+    return 0
 
 
 def _emit_text(quads: _Quads, paint: _Paint, bucket: SymbolBucket, inst: SymbolInstance, clip: np.ndarray,
