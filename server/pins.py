@@ -3,7 +3,8 @@ output's device scale (so @2x pins are drawn at twice the resolution, not upscal
 alpha compositing of markers onto a rendered image at projected pixel positions.
 
 Pins are composited into the overlay stack in URL order (layering.py), at the position the camera
-projects their coordinate to, so they follow bearing and pitch but stay upright, like Mapbox's markers. The Maki icons (CC0) live in server/maki/.
+projects their coordinate to, so they follow bearing and pitch but stay upright, like Mapbox's markers.
+The Maki icons (CC0) live in server/maki/.
 """
 
 from __future__ import annotations
