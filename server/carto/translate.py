@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "text-size": 10.0, "text-fill": (0, 0, 0, 1.0), "text-opacity": 1.0, "text-halo-fill": (255, 255, 255, 1.0),
     "text-halo-radius": 0.0, "text-dx": 0.0, "text-dy": 0.0, "text-wrap-width": 0.0,
     "text-character-spacing": 0.0, "text-allow-overlap": False, "text-placement": "point", "text-transform": "none",
+    "text-horizontal-alignment": "auto", "text-vertical-alignment": "auto", "text-align": "auto",
+    "text-line-spacing": 0.0, "text-halo-opacity": 1.0, "line-miterlimit": 4.0,
 }
 
 
@@ -76,11 +78,27 @@ def _num(v: Any, default: float = 0.0) -> float:
     return f if math.isfinite(f) else default
 
 
-def _color(v: Any, default: tuple[float, float, float, float]) -> str:
+def _color(v: Any, default: tuple[float, float, float, float], opacity: float = 1.0) -> str:
     if isinstance(v, str):
         c = colors.parse_hex(v) if v.startswith("#") else colors.named(v)
         v = c if c is not None else default
-    return colors.css(v if isinstance(v, tuple) else default)
+    rgba = v if isinstance(v, tuple) else default
+    if opacity != 1.0:
+        rgba = (rgba[0], rgba[1], rgba[2], rgba[3] * max(0.0, min(1.0, opacity)))
+    return colors.css(rgba)
+
+
+def text_anchor(horizontal: str, vertical: str, dx: float, dy: float) -> str:
+    """MapLibre's text-anchor for Mapnik's alignments. Mapnik names where the text goes relative to the
+    point ("left": the text ends at the point), MapLibre which part of the text sits on it, so the sides
+    swap. "auto" follows the sign of the displacement, as Mapnik's placement does (dy > 0 is down)."""
+    if horizontal not in ("left", "right", "middle"):
+        horizontal = "right" if dx > 0 else "left" if dx < 0 else "middle"
+    if vertical not in ("top", "bottom", "middle"):
+        vertical = "bottom" if dy > 0 else "top" if dy < 0 else "middle"
+    h = {"left": "right", "right": "left", "middle": ""}[horizontal]
+    v = {"top": "bottom", "bottom": "top", "middle": ""}[vertical]
+    return "-".join(x for x in (v, h) if x) or "center"
 
 
 def _anchor_point(geom: dict[str, Any]) -> list[float] | None:
@@ -191,7 +209,8 @@ def _symbolizer_values(sym: str, exprs: dict[str, Any], props: dict[str, Any], v
             # Mapnik dashes are pixels, MapLibre's are multiples of the line width.
             dashes = tuple(round(_num(d) / width, 4) for d in (dash if isinstance(dash, list) else [dash]))
         join = str(v("line-join"))
-        return (str(v("line-cap")), dashes), {
+        # Mapnik's miter limit is 4, MapLibre's 2; not data-driven in MapLibre, so it splits layers.
+        return (str(v("line-cap")), dashes, _num(v("line-miterlimit"), 4.0)), {
             "line-color": _color(v("line-color"), DEFAULTS["line-color"]), "line-width": width * px,
             "line-opacity": _num(v("line-opacity"), 1.0),
             "line-offset": -_num(v("line-offset")) * px,  # Mapnik's positive offset is to the left
@@ -221,13 +240,24 @@ def _symbolizer_values(sym: str, exprs: dict[str, Any], props: dict[str, Any], v
         wrap = _num(v("text-wrap-width"))
         placement = "line" if v("text-placement") == "line" else "point"
         transform = str(v("text-transform"))
-        return (placement, bool(v("text-allow-overlap"))), {
+        dx, dy = _num(v("text-dx")), _num(v("text-dy"))
+        justify = str(v("text-align"))
+        # Not data-driven in MapLibre, so part of the layer key: line height (Mapnik adds pixels between
+        # lines), label spacing along lines and the bend limit (set only when the style sets them).
+        line_height = round(1.2 + _num(v("text-line-spacing")) / size, 4) if size else 1.2
+        spacing = _num(v("text-spacing")) if "text-spacing" in exprs else 0.0
+        max_angle = _num(v("text-max-char-angle-delta"), 45.0) if "text-max-char-angle-delta" in exprs else 45.0
+        return (placement, bool(v("text-allow-overlap")), line_height, spacing, max_angle), {
             "text-field": str(name), "text-size": size * px,
             "text-color": _color(v("text-fill"), DEFAULTS["text-fill"]),
             "text-opacity": _num(v("text-opacity"), 1.0),
-            "text-halo-color": _color(v("text-halo-fill"), DEFAULTS["text-halo-fill"]),
+            "text-halo-color": _color(v("text-halo-fill"), DEFAULTS["text-halo-fill"],
+                                      _num(v("text-halo-opacity"), 1.0)),
             "text-halo-width": _num(v("text-halo-radius")) * px,
-            "text-offset": [_num(v("text-dx")) / size if size else 0.0, _num(v("text-dy")) / size if size else 0.0],
+            "text-offset": [dx / size if size else 0.0, dy / size if size else 0.0],
+            "text-anchor": text_anchor(str(v("text-horizontal-alignment")), str(v("text-vertical-alignment")),
+                                       dx, dy) if placement == "point" else "center",
+            "text-justify": justify if justify in ("left", "right", "center") else "auto",
             "text-max-width": wrap / size if wrap > 0 and size else 1000.0,
             "text-letter-spacing": _num(v("text-character-spacing")) / size if size else 0.0,
             "text-transform": transform if transform in ("uppercase", "lowercase") else "none"}
@@ -235,7 +265,7 @@ def _symbolizer_values(sym: str, exprs: dict[str, Any], props: dict[str, Any], v
 
 
 _LAYOUT_PROPS = {"line-join", "text-field", "text-size", "text-offset", "text-max-width", "text-letter-spacing",
-                 "text-transform"}
+                 "text-transform", "text-anchor", "text-justify"}
 
 
 def _style_layer(sym: str, k: int, g: int, layout_key: tuple[Any, ...], members: list[dict[str, Any]],
@@ -255,13 +285,17 @@ def _style_layer(sym: str, k: int, g: int, layout_key: tuple[Any, ...], members:
         (layer["layout"] if name in _LAYOUT_PROPS else layer["paint"])[name] = value
     if kind == "line":
         layer["layout"]["line-cap"] = layout_key[0] if layout_key[0] in ("round", "square") else "butt"
+        layer["layout"]["line-miter-limit"] = layout_key[2]
         if layout_key[1]:
             layer["paint"]["line-dasharray"] = list(layout_key[1])
     if kind == "fill":
         layer["paint"]["fill-antialias"] = True
     if kind == "symbol":
         layer["layout"].update({"symbol-placement": layout_key[0], "text-allow-overlap": layout_key[1],
-                                "text-font": [FONT], "text-padding": 0})
+                                "text-font": [FONT], "text-padding": 0, "text-line-height": layout_key[2],
+                                "text-max-angle": layout_key[4]})
+        if layout_key[3] > 0:
+            layer["layout"]["symbol-spacing"] = layout_key[3]
         if not glyphs:
             layer["layout"]["visibility"] = "none"
     return layer

@@ -21,18 +21,34 @@ GEOMETRY_TYPES = {"Point": 1, "MultiPoint": 1, "LineString": 2, "MultiLineString
                   "MultiPolygon": 3, "GeometryCollection": 4}
 SYMBOLIZERS = ("polygon", "line", "marker", "text")
 SUPPORTED = {
-    "polygon": {"polygon-fill", "polygon-opacity", "polygon-gamma", "polygon-clip", "polygon-simplify"},
+    "polygon": {"polygon-fill", "polygon-opacity"},
     "line": {"line-color", "line-width", "line-opacity", "line-dasharray", "line-cap", "line-join", "line-offset",
-             "line-clip", "line-gamma", "line-miterlimit", "line-simplify", "line-smooth"},
+             "line-miterlimit"},
     "marker": {"marker-fill", "marker-fill-opacity", "marker-opacity", "marker-line-color", "marker-line-width",
                "marker-line-opacity", "marker-width", "marker-height", "marker-allow-overlap", "marker-type",
-               "marker-placement", "marker-clip", "marker-ignore-placement", "marker-multi-policy"},
+               "marker-placement", "marker-multi-policy"},
     "text": {"text-name", "text-face-name", "text-size", "text-fill", "text-opacity", "text-halo-fill",
-             "text-halo-radius", "text-dx", "text-dy", "text-wrap-width", "text-character-spacing",
-             "text-allow-overlap", "text-placement", "text-transform", "text-clip",
-             "text-label-position-tolerance", "text-placement-type", "text-min-distance", "text-avoid-edges"},
+             "text-halo-radius", "text-halo-opacity", "text-dx", "text-dy", "text-wrap-width",
+             "text-character-spacing", "text-allow-overlap", "text-placement", "text-transform",
+             "text-horizontal-alignment", "text-vertical-alignment", "text-align", "text-line-spacing",
+             "text-spacing", "text-max-char-angle-delta"},
 }
+# Accepted without a warning although nothing reads them: clipping and label search only matter where
+# Mapnik cuts the map into (meta)tiles, which a whole-image render never does; gamma tunes Mapnik's
+# anti-aliasing, which has no GL counterpart, and the grainstore transform adds some of these itself.
+NO_EFFECT = {"polygon-clip", "line-clip", "marker-clip", "text-clip", "polygon-gamma", "line-gamma",
+             "marker-ignore-placement", "text-label-position-tolerance", "text-placement-type",
+             "text-avoid-edges", "text-min-distance", "polygon-gamma-method", "line-gamma-method"}
 MAP_SUPPORTED = {"background-color", "buffer-size", "font-directory", "srs"}
+# Functions evaluate() knows: CartoCSS's colour functions and url(). Others (turbo-carto's ramp(), ...)
+# make their declaration skipped with a warning when the map is created.
+FUNCTIONS = {"rgb", "rgba", "hsl", "hsla", "lighten", "darken", "saturate", "desaturate", "greyscale",
+             "grayscale", "fadein", "fadeout", "fade", "spin", "mix", "url"}
+# Values drawn differently from Mapnik: each is listed as a warning (property, value) -> what we draw.
+APPROXIMATED = {("marker-type", "arrow"): "drawn as an ellipse", ("marker-type", "rectangle"): "drawn as an ellipse",
+                ("marker-placement", "line"): "drawn once per feature, at its middle",
+                ("marker-placement", "vertex-first"): "drawn once per feature, at its middle",
+                ("marker-placement", "vertex-last"): "drawn once per feature, at its middle"}
 
 
 def symbolizer_of(prop: str) -> str | None:
@@ -61,14 +77,18 @@ def at_zoom(sheet: Stylesheet, zoom: float, version: str = "2.3.0") -> Resolved:
         if not all(_compare(zoom, f.op, f.value) for f in zooms):
             continue
         others = tuple(f for f in rule.selector.filters if f.field != "zoom")
-        decls = _transform(rule.decls, version)
-        for prop, _ in decls:
-            sym = symbolizer_of(prop)
-            if sym is None or prop not in SUPPORTED[sym]:
-                msg = f"unsupported CartoCSS property '{prop}' skipped"
-                if msg not in warnings:
-                    warnings.append(msg)
-        decls = [(p, e) for p, e in decls if (s := symbolizer_of(p)) is not None and p in SUPPORTED[s]]
+        decls = []
+        for prop, expr in _transform(rule.decls, version):
+            keep, warning = _check(prop, expr, sheet.variables)
+            if keep:
+                decls.append((prop, expr))
+            if warning and warning not in warnings:
+                warnings.append(warning)
+        given = dict(decls)
+        if "marker-height" in given and given["marker-height"] != given.get("marker-width"):
+            warning = "CartoCSS 'marker-height' other than 'marker-width': drawn as a circle of their mean size"
+            if warning not in warnings:
+                warnings.append(warning)
         if decls:
             sel = type(rule.selector)(rule.selector.layer, (), rule.selector.attachment, others)
             kept.append(Rule(sel, decls, rule.order, rule.variables))
@@ -83,10 +103,85 @@ def at_zoom(sheet: Stylesheet, zoom: float, version: str = "2.3.0") -> Resolved:
             sym = symbolizer_of(prop)
             if sym is not None and sym not in syms:
                 syms.append(sym)
+    for prop, _ in sheet.map_decls:
+        msg = f"unsupported CartoCSS Map property '{prop}' skipped"
+        if prop not in MAP_SUPPORTED and msg not in warnings:
+            warnings.append(msg)
     # Specificity keeps a rule's zoom filters: carto counts them even though they are folded here.
     spec = {id(r): r.specificity for r in sheet.rules}
     kept.sort(key=lambda r: (spec.get(id(r), r.specificity)), reverse=True)
-    return Resolved(kept, attachments, dict(sheet.variables), symbolizers, warnings)
+    # Variables declared inside a rule are seen by its declarations; they join the globals here (a
+    # global of the same name keeps its value), which is what carto gives unless two rules reuse a name.
+    variables = {k: v for r in sheet.rules for k, v in r.variables.items()}
+    variables.update(sheet.variables)
+    for rule in kept:
+        for prop, expr in rule.decls:
+            missing = _undefined(expr, variables)
+            if missing:
+                raise CartoCSSError(f"variable @{missing} is undefined (in '{prop}')")
+    return Resolved(kept, attachments, variables, symbolizers, warnings)
+
+
+def _check(prop: str, expr: Expr, variables: dict[str, Expr]) -> tuple[bool, str | None]:
+    """Whether a declaration is kept, and the warning to list for it (skipped, or drawn differently from
+    Mapnik). Declarations with no effect in a whole-image render are dropped without a warning."""
+    sym = symbolizer_of(prop)
+    if prop in NO_EFFECT:
+        return False, None
+    if sym is None or prop not in SUPPORTED[sym]:
+        return False, f"unsupported CartoCSS property '{prop}' skipped"
+    unknown = sorted(_calls(expr, variables, 0) - FUNCTIONS)
+    if unknown:
+        return False, f"unsupported CartoCSS function {unknown[0]}() in '{prop}' skipped"
+    if expr[0] == "kw" and (prop, expr[1]) in APPROXIMATED:
+        return True, f"CartoCSS '{prop}: {expr[1]}' {APPROXIMATED[(prop, expr[1])]}"
+    return True, None
+
+
+def _undefined(expr: Expr, variables: dict[str, Expr], depth: int = 0) -> str | None:
+    """The first variable an expression reads that is not declared (carto refuses the style)."""
+    if depth > 50 or not isinstance(expr, tuple) or not expr:
+        return None
+    kind = expr[0]
+    if kind == "var":
+        if expr[1] not in variables:
+            return str(expr[1])
+        return _undefined(variables[expr[1]], variables, depth + 1)
+    parts: list[Any] = []
+    if kind == "call":
+        parts = list(expr[2])
+    elif kind == "list":
+        parts = list(expr[1])
+    elif kind == "bin":
+        parts = [expr[2], expr[3]]
+    elif kind == "neg":
+        parts = [expr[1]]
+    for part in parts:
+        found = _undefined(part, variables, depth + 1)
+        if found:
+            return found
+    return None
+
+
+def _calls(expr: Expr, variables: dict[str, Expr], depth: int) -> set[str]:
+    """Names of the functions an expression calls, through variables."""
+    if depth > 50 or not isinstance(expr, tuple) or not expr:
+        return set()
+    kind = expr[0]
+    if kind == "call":
+        names = {str(expr[1])}
+        for arg in expr[2]:
+            names |= _calls(arg, variables, depth + 1)
+        return names
+    if kind == "var":
+        return _calls(variables[expr[1]], variables, depth + 1) if expr[1] in variables else set()
+    if kind == "list":
+        return set().union(*(_calls(e, variables, depth + 1) for e in expr[1])) if expr[1] else set()
+    if kind == "bin":
+        return _calls(expr[2], variables, depth + 1) | _calls(expr[3], variables, depth + 1)
+    if kind == "neg":
+        return _calls(expr[1], variables, depth + 1)
+    return set()
 
 
 def _transform(decls: list[tuple[str, Expr]], version: str) -> list[tuple[str, Expr]]:
@@ -202,9 +297,9 @@ def evaluate(expr: Expr, props: dict[str, Any], variables: dict[str, Expr], dept
         if expr[1] == "url":
             return str(args[0]) if args else ""
         c = colors.apply(expr[1], args)
-        if c is None:
+        if c is None and expr[1] not in FUNCTIONS:
             raise CartoCSSError(f"unsupported CartoCSS function {expr[1]}()")
-        return c
+        return c  # None when a known function got no colour (e.g. from a field): the default applies
     if kind == "bin":
         a = evaluate(expr[2], props, variables, depth + 1)
         b = evaluate(expr[3], props, variables, depth + 1)

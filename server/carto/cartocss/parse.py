@@ -263,7 +263,7 @@ class _Parser:
             self.take("]")
             return ("field", name.text[1:-1] if name.kind == "string" else name.text)
         if tok.text == "(":
-            inner = self.expr()
+            inner = self.value()  # a bracketed list, as in turbo-carto's ramp([col], (red, blue), jenks)
             self.take(")")
             return inner
         if tok.text == "-":
