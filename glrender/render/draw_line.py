@@ -16,7 +16,14 @@ from glrender.render.draw_pattern import bind_atlas, floor_zoom, pattern_atlas, 
 from glrender.render.line_dash import bind_dash_atlas, dash_atlas, dash_inputs, dash_layer_active
 from glrender.render.line_gradient import gradient_rows, is_step, ramp_resolution
 from glrender.render.patterns import pattern_tile_uniforms, premultiply
-from glrender.render.uniforms import gl_matrix, line_uniforms, tile_ratio, translated
+from glrender.render.uniforms import (
+    gl_matrix,
+    line_uniforms,
+    tile_ratio,
+    translated,
+    translated_clip_rect,
+    translation_units,
+)
 
 FLOORWIDTH: dict[str, tuple[str, str]] = {"floorwidth": ("line-width", "float")}
 
@@ -47,8 +54,8 @@ def draw_line(fc: FrameContext, work: LayerWork) -> None:
             continue
         upp = fc.camera.pixels_to_tile_units(tile, bucket.extent)
         m = translated(fc.tile_matrix(tile, bucket.extent), translate, anchor, fc.camera, upp)
-        u: dict[str, Any] = {"u_matrix": gl_matrix(m),
-                             "u_clip_rect": (0.0, 0.0, float(bucket.extent), float(bucket.extent))}
+        shift = translation_units(translate, anchor, fc.camera, upp)
+        u: dict[str, Any] = {"u_matrix": gl_matrix(m), "u_clip_rect": translated_clip_rect(bucket.extent, shift)}
         u.update(line_uniforms(fc.camera, tile, bucket.extent))
         extra: dict[str, Any] = {}
         tile_defines = defines

@@ -17,17 +17,32 @@ def gl_matrix(m: np.ndarray) -> bytes:
     return np.ascontiguousarray(m.T, dtype=np.float32).tobytes()
 
 
-def translated(matrix: np.ndarray, translate: Sequence[float], anchor: str, camera: Camera,
-               units_per_px: float) -> np.ndarray:
-    """MapLibre's translatePosMatrix: shift a tile matrix by CSS pixels, in map or viewport frame."""
+def translation_units(translate: Sequence[float], anchor: str, camera: Camera,
+                      units_per_px: float) -> tuple[float, float]:
+    """A ``*-translate`` in tile units: CSS pixels on the map plane, rotated with the map when anchored
+    to the viewport (MapLibre's translatePosition)."""
     tx, ty = float(translate[0]), float(translate[1])
-    if not tx and not ty:
-        return matrix
-    if anchor == "viewport":
+    if anchor == "viewport" and (tx or ty):
         a = -camera.angle
         c, s = math.cos(a), math.sin(a)
         tx, ty = tx * c - ty * s, tx * s + ty * c
-    return matrix @ mat_translate(tx * units_per_px, ty * units_per_px, 0)
+    return tx * units_per_px, ty * units_per_px
+
+
+def translated(matrix: np.ndarray, translate: Sequence[float], anchor: str, camera: Camera,
+               units_per_px: float) -> np.ndarray:
+    """MapLibre's translatePosMatrix: shift a tile matrix by CSS pixels, in map or viewport frame."""
+    tx, ty = translation_units(translate, anchor, camera, units_per_px)
+    if not tx and not ty:
+        return matrix
+    return matrix @ mat_translate(tx, ty, 0)
+
+
+def translated_clip_rect(extent: float, shift: tuple[float, float]) -> tuple[float, float, float, float]:
+    """The tile square in untranslated tile units: MapLibre's stencil clips translated geometry to the
+    tile's own square on screen, so what is shifted past the tile edge is cut off there."""
+    tx, ty = shift
+    return (-tx, -ty, float(extent) - tx, float(extent) - ty)
 
 
 def line_uniforms(camera: Camera, tile: TileID, extent: int) -> dict[str, Any]:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from glrender.buckets.line import progress_distance
-from glrender.geo.camera import Camera, TileID
 from glrender.render.line_atlas import LineAtlas, cross_fade_zooms, dash_value, usable
-from glrender.render.uniforms import tile_ratio
 
 
 def _row(atlas: LineAtlas, dasharray: list[float], round_cap: bool = False, dy: int = 0) -> np.ndarray:
@@ -94,12 +92,6 @@ def test_dash_value_uses_the_shorter_cross_faded_length_and_draws_bad_arrays_sol
 def test_cross_fade_zooms_follow_the_zoom_history_of_a_static_camera() -> None:
     assert cross_fade_zooms(3.5) == (3.0, 2.0)
     assert cross_fade_zooms(3.0) == (3.0, 4.0)
-
-
-def test_tile_ratio_is_pixels_per_tile_unit_at_the_integer_zoom() -> None:
-    cam = Camera(lon=0.0, lat=0.0, zoom=2.7, width=256, height=256)
-    assert tile_ratio(cam, TileID(2, 1, 1, 2), 8192) == 512 / 8192
-    assert tile_ratio(cam, TileID(1, 0, 0, 2), 4096) == 1024 / 4096
 
 
 def test_progress_distance_spans_maplibres_packed_range_over_the_whole_line() -> None:
