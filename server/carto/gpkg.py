@@ -235,6 +235,24 @@ class GeoPackageDatabase:
     def last_modified(self) -> float:
         return self.path.stat().st_mtime
 
+    def tables_modified(self, tables: list[str]) -> float | None:
+        """The newest ``last_change`` of ``tables`` in ``gpkg_contents`` (GeoPackage's own per-table
+        modification time, which its writers keep, as CARTO reads CDB_TableMetadata); the file's
+        modification time for a table without one."""
+        from datetime import UTC, datetime
+
+        newest: float | None = None
+        conn = self._conn()
+        for t in tables:
+            row = conn.execute("SELECT last_change FROM gpkg_contents WHERE table_name = ?", (t,)).fetchone()
+            try:
+                when = datetime.fromisoformat(str(row[0]).replace("Z", "+00:00"))
+                stamp = (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()  # GeoPackage times are UTC
+            except (TypeError, ValueError):
+                stamp = self.last_modified()
+            newest = stamp if newest is None else max(newest, stamp)
+        return newest
+
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:

@@ -3,7 +3,9 @@
 Each table gets ``cartodb_id`` (the GeoPackage primary key), ``the_geom`` (EPSG:4326) and
 ``the_geom_webmercator`` (EPSG:3857, clipped to the Mercator square first, as CARTO's
 CDB_TransformToWebmercator does, since the poles have no Mercator coordinates), spatial indexes, and
-planner statistics so that ``ST_EstimatedExtent`` answers. Geometry travels as WKB.
+planner statistics so that ``ST_EstimatedExtent`` answers. Geometry travels as WKB. The schema also
+gets CARTO's ``cdb_tablemetadata`` (``tabname``, ``updated_at``), kept current by a statement trigger
+on each loaded table, so static images carry the data's real Last-Modified time.
 
     python -m server.carto.pgload postgresql://user@host/db [--gpkg demo.gpkg] [--schema public]
 """
@@ -59,6 +61,7 @@ def load_geopackage(conn: Any, gpkg: str | Path, schema: str = "public",
                 if tables is not None and table not in tables:
                     continue
                 _load_table(conn, src, schema, str(table), str(geom_col), int(srs))
+                _track_changes(conn, schema, str(table))
                 loaded.append(str(table))
         # ANALYZE after the commit: ST_EstimatedExtent reads the statistics it leaves.
         for table in loaded:
@@ -68,6 +71,24 @@ def load_geopackage(conn: Any, gpkg: str | Path, schema: str = "public",
     finally:
         src.close()
     return loaded
+
+
+def _track_changes(conn: Any, schema: str, table: str) -> None:
+    """CARTO's CDB_TableMetadata for ``table``: a row stamped now, refreshed by every later change."""
+    meta = f"{quote_ident(schema)}.cdb_tablemetadata"
+    touch = f"{quote_ident(schema)}.cdb_tablemetadata_touch"
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {meta} (tabname regclass PRIMARY KEY, "
+                 "updated_at timestamptz NOT NULL DEFAULT now())")
+    # SECURITY DEFINER: whoever may change a table may stamp it, without write access to the metadata.
+    conn.execute(f"CREATE OR REPLACE FUNCTION {touch}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
+                 f"SET search_path = pg_catalog AS $$ BEGIN INSERT INTO {meta} VALUES (TG_RELID, now()) "
+                 "ON CONFLICT (tabname) DO UPDATE SET updated_at = EXCLUDED.updated_at; RETURN NULL; END $$")
+    conn.execute(f"DELETE FROM {meta} WHERE tabname::oid NOT IN (SELECT oid FROM pg_class)")  # dropped tables
+    target = f"{quote_ident(schema)}.{quote_ident(table)}"
+    conn.execute(f"CREATE TRIGGER cdb_tablemetadata_touch AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {target} "
+                 f"FOR EACH STATEMENT EXECUTE FUNCTION {touch}()")
+    conn.execute(f"INSERT INTO {meta} VALUES (%s::regclass, now()) ON CONFLICT (tabname) DO UPDATE "
+                 "SET updated_at = EXCLUDED.updated_at", (target,))
 
 
 def _load_table(conn: Any, src: sqlite3.Connection, schema: str, table: str, geom_col: str, srs: int) -> None:

@@ -99,6 +99,8 @@ class PostgresDatabase:
         self._pool = Pool(url, autocommit=False, setup=self._setup)
         self._geometry_oids: frozenset[int] | None = None
         self._opened = time.time()
+        # Per table oid: its last seen change counters and when they were first seen so.
+        self._changes: dict[int, tuple[tuple[Any, ...], float]] = {}
 
     @staticmethod
     def _setup(conn: Any) -> None:
@@ -262,10 +264,52 @@ class PostgresDatabase:
         return float(row[0]), float(row[1]), float(row[2]), float(row[3])
 
     def last_modified(self) -> float:
-        """When this server started reading the database: PostgreSQL keeps no cheap per-table
-        modification time, and the layergroup cache buster must stay the same for the same config
-        (CARTO's own fallback without CDB_TableMetadata is a short Cache-Control TTL, kept here)."""
+        """When this server started reading the database: the modification time of tables it has no
+        better answer for (see ``tables_modified``)."""
         return self._opened
+
+    def tables_modified(self, tables: list[str]) -> float | None:
+        """The newest modification time of ``tables``, as CARTO takes it from ``CDB_TableMetadata``.
+
+        A table listed in ``cartodb.cdb_tablemetadata`` or ``cdb_tablemetadata`` (CARTO's layout:
+        ``tabname regclass``, ``updated_at timestamptz``; ``server.carto.pgload`` creates it with
+        triggers that keep it current) gives its ``updated_at``. PostgreSQL keeps no modification
+        time of its own, so any other table is watched through its change counters in
+        ``pg_stat_user_tables`` (and its file node, which TRUNCATE replaces): it counts as modified
+        when this process first sees them change, and as of the server start before that.
+        """
+        if not tables:
+            return None
+        newest: float | None = None
+        with self._read() as cur:
+            cur.execute("SELECT coalesce(to_regclass('cartodb.cdb_tablemetadata'), to_regclass('cdb_tablemetadata'))"
+                        "::text")
+            row = cur.fetchone()
+            listed: set[int] = set()
+            oids = {}
+            for name in tables:
+                cur.execute("SELECT to_regclass(%s)::oid", (name,))
+                found = cur.fetchone()
+                if found and found[0] is not None:
+                    oids[name] = int(found[0])
+            if row and row[0] and oids:
+                cur.execute(f"SELECT tabname::oid, extract(epoch FROM updated_at)::float8 FROM {row[0]} "
+                            "WHERE tabname::oid = ANY(%s)", (sorted(oids.values()),))
+                for oid, stamp in cur.fetchall():
+                    listed.add(int(oid))
+                    newest = float(stamp) if newest is None else max(newest, float(stamp))
+            watched = sorted(oid for oid in oids.values() if oid not in listed)
+            if watched:
+                cur.execute("SELECT s.relid::oid, s.n_tup_ins, s.n_tup_upd, s.n_tup_del, c.relfilenode::oid "
+                            "FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
+                            "WHERE s.relid = ANY(%s)", (watched,))
+                now = time.time()
+                for oid, *signature in cur.fetchall():
+                    seen = self._changes.get(int(oid))
+                    stamp = self._opened if seen is None else seen[1] if seen[0] == tuple(signature) else now
+                    self._changes[int(oid)] = (tuple(signature), stamp)
+                    newest = stamp if newest is None else max(newest, stamp)
+        return newest
 
     def close(self) -> None:
         self._pool.close()

@@ -259,7 +259,7 @@ async def static_center(request: Request, service: CartoService) -> Response:
     lg = service.load_layergroup(request.path_params["token"], auth_tokens(request))
     view = View(min(int(z), 24), lng, lat, width, height)
     data = await service.render(lg.config, request.query_params.get("layer"), view, fmt)
-    return _image(data, fmt, lg.cachebuster / 1000 if lg.cachebuster else time.time())
+    return _image(data, fmt, lg.cachebuster / 1000 if lg.cachebuster else service.data_modified(lg.config))
 
 
 async def static_bbox(request: Request, service: CartoService) -> Response:
@@ -271,7 +271,7 @@ async def static_bbox(request: Request, service: CartoService) -> Response:
     lg = service.load_layergroup(request.path_params["token"], auth_tokens(request))
     view = bbox_view(w, s, e, n, width, height)
     data = await service.render(lg.config, request.query_params.get("layer"), view, fmt)
-    return _image(data, fmt, lg.cachebuster / 1000 if lg.cachebuster else time.time())
+    return _image(data, fmt, lg.cachebuster / 1000 if lg.cachebuster else service.data_modified(lg.config))
 
 
 async def static_named(request: Request, service: CartoService) -> Response:
@@ -282,7 +282,7 @@ async def static_named(request: Request, service: CartoService) -> Response:
     view = service.named_view(t, lg.config, query, width, height)
     layer = request.query_params.get("layer") or service.preview_layers(t, lg.config)
     data = await service.render(lg.config, layer, view, fmt)
-    return _image(data, fmt, lg.cachebuster / 1000 if lg.cachebuster else time.time())
+    return _image(data, fmt, lg.cachebuster / 1000 if lg.cachebuster else service.data_modified(lg.config))
 
 
 async def preflight(request: Request, service: CartoService) -> Response:

@@ -90,9 +90,27 @@ class CartoService:
         """The stored key with this token (the master key, a configured or an API-created regular key)."""
         return self.storage.find_api_key(self.config.user, token)
 
-    def last_modified(self) -> float:
-        getter = getattr(self.db, "last_modified", None)
-        return float(getter()) if getter else time.time()
+    def data_modified(self, cfg: MapConfig) -> float:
+        """When the map's data last changed: the newest modification time of the tables its layers read
+        (CARTO: CDB_TableMetadata's updated_at), else the database's own time, else now."""
+        try:
+            tables = self.affected_tables(cfg)
+            stamp = self.db.tables_modified(tables) if tables else None
+            return float(stamp) if stamp is not None else float(self.db.last_modified())
+        except CartoError:
+            return time.time()
+
+    def affected_tables(self, cfg: MapConfig) -> list[str]:
+        """The tables the mapnik layers read (from their SQL, plus ``affected_tables``)."""
+        tables: list[str] = []
+        for layer in cfg.layers:
+            if layer.type != "mapnik":
+                continue
+            tables.extend(self.db.affected_tables(layer.options["sql"]))
+            extra = layer.options.get("affected_tables")
+            if isinstance(extra, list):
+                tables.extend(str(x) for x in extra)
+        return sorted(set(tables))
 
     # -- layergroups
     def validate(self, cfg: MapConfig) -> list[str]:
@@ -136,7 +154,7 @@ class CartoService:
         warnings = self.validate(cfg)
         token = token_for(cfg.raw, self.database_id)
         self.storage.put_layergroup(token, cfg.raw, template)
-        modified = self.last_modified()
+        modified = self.data_modified(cfg)
         buster = int(modified * 1000)
         public = f"{self.config.user}@{template_hash}@{token}" if template_hash else token
         layergroupid = f"{public}:{buster}"
@@ -216,15 +234,8 @@ class CartoService:
     def estimated_extent(self, cfg: MapConfig) -> tuple[float, float, float, float] | None:
         """Whole-table extent of the tables the layers read; None on any error (CARTO falls back)."""
         try:
-            tables: list[str] = []
-            for layer in cfg.layers:
-                if layer.type != "mapnik":
-                    continue
-                tables.extend(self.db.affected_tables(layer.options["sql"]))
-                extra = layer.options.get("affected_tables")
-                if isinstance(extra, list):
-                    tables.extend(str(x) for x in extra)
-            return self.db.tables_extent(sorted(set(tables))) if tables else None
+            tables = self.affected_tables(cfg)
+            return self.db.tables_extent(tables) if tables else None
         except CartoError:
             return None
 
