@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -31,6 +32,7 @@ from server.grammar import MAX_URL_BYTES
 from server.markers import MarkerFetcher
 from server.metrics import Metrics
 from server.static_route import PreparedRequest, StyleInfo, prepare_static, prepare_tile, request_key
+from server.styledoc import StyleAssets, public_style
 from server.workers import RenderPool
 
 # The spec's caching headers for non-satellite styles.
@@ -51,6 +53,7 @@ class ServerState:
         self.limiter = RateLimiter(config.limits.requests_per_minute)
         self.markers = MarkerFetcher(config.markers)
         self.metrics = Metrics()
+        self.assets = {k: StyleAssets(i.document, i.entry.path) for k, i in self.styles.items() if not i.classic}
 
     def style(self, owner: str, style_id: str) -> StyleInfo:
         info = self.styles.get(f"{owner}/{style_id}")
@@ -147,10 +150,57 @@ async def static_tile(request: Request) -> Response:
 
 
 async def style_document(request: Request) -> Response:
+    """The style JSON with its local tile, glyph and sprite URLs pointing at this server (styledoc.py)."""
     headers = _guard(request)
-    info = _state(request).style(request.path_params["owner"], request.path_params["style_id"])
-    return JSONResponse(info.document, headers={"Cache-Control": CACHE_CONTROL, "ETag": f'"{info.version}"',
-                                                **headers})
+    owner, style_id = request.path_params["owner"], request.path_params["style_id"]
+    state = _state(request)
+    info = state.style(owner, style_id)
+    base = str(request.base_url).rstrip("/")
+    token = request.query_params.get("access_token")
+    doc = public_style(info.document, base, owner, style_id, token, state.assets[info.entry.key].tiled)
+    # The URLs inside depend on the origin and token the client used, so they are part of the validator.
+    etag = hashlib.sha256(f"{info.version} {base} {token}".encode()).hexdigest()[:32]
+    return JSONResponse(doc, headers={"Cache-Control": CACHE_CONTROL, "ETag": f'"{etag}"', **headers})
+
+
+def _assets(request: Request) -> StyleAssets:
+    _guard(request)
+    state = _state(request)
+    info = state.style(request.path_params["owner"], request.path_params["style_id"])
+    return state.assets[info.entry.key]
+
+
+async def source_tile(request: Request) -> Response:
+    assets = _assets(request)
+    p = request.path_params
+    data, headers, media = await run_in_threadpool(assets.tile, p["source_id"], p["z"], p["x"], p["y"], p["ext"])
+    if data is None:
+        return Response(status_code=204, headers={"Cache-Control": CACHE_CONTROL})  # an empty tile
+    return Response(data, media_type=media, headers={"Cache-Control": CACHE_CONTROL, **headers})
+
+
+async def source_geojson(request: Request) -> Response:
+    data = await run_in_threadpool(_assets(request).geojson, request.path_params["source_id"])
+    return Response(data, media_type="application/geo+json", headers={"Cache-Control": CACHE_CONTROL})
+
+
+async def glyph_range(request: Request) -> Response:
+    p = request.path_params
+    data = await run_in_threadpool(_assets(request).glyphs, p["fontstack"], p["range"])
+    return Response(data, media_type="application/x-protobuf", headers={"Cache-Control": CACHE_CONTROL})
+
+
+async def sprite_file(request: Request) -> Response:
+    p = request.path_params
+    name: str = p.get("name", "")
+    if "suffix" in p:
+        sprite_id, suffix = None, p["suffix"]
+    else:
+        cut = name.find("@2x.") if "@2x." in name else name.rfind(".")
+        sprite_id, suffix = name[:cut], name[cut:]
+    data = await run_in_threadpool(_assets(request).sprite, sprite_id, suffix)
+    media = "application/json" if suffix.endswith(".json") else "image/png"
+    return Response(data, media_type=media, headers={"Cache-Control": CACHE_CONTROL})
 
 
 async def health(request: Request) -> Response:
@@ -217,6 +267,8 @@ def create_app(config: ServerConfig | None = None, *, renderer_factory: Renderer
             yield
         finally:
             state.pool.close()
+            for assets in state.assets.values():
+                assets.close()
 
     prefix = "/styles/v1/{owner}/{style_id}"
     routes: list[BaseRoute] = [
@@ -224,6 +276,11 @@ def create_app(config: ServerConfig | None = None, *, renderer_factory: Renderer
         Route("/health", health, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route(prefix, style_document, methods=["GET"]),
+        Route(prefix + "/sources/{source_id}/{z:int}/{x:int}/{y:int}.{ext}", source_tile, methods=["GET"]),
+        Route(prefix + "/sources/{source_id}.geojson", source_geojson, methods=["GET"]),
+        Route(prefix + "/glyphs/{fontstack}/{range}.pbf", glyph_range, methods=["GET"]),
+        Route(prefix + "/sprite/{name}", sprite_file, methods=["GET"]),
+        Route(prefix + "/sprite{suffix}", sprite_file, methods=["GET"]),
         Route(prefix + "/static/{rest:path}", static_image, methods=["GET"]),
         Route(prefix + "/tiles/{rest:path}", static_tile, methods=["GET"]),
         *(extra_routes or []),
