@@ -105,3 +105,10 @@ def draw_symbol(fc: FrameContext, work: LayerWork) -> None:
             u = {"u_texsize": (float(atlas.width), float(atlas.height)), "u_device_pixel_ratio": dpr}
             passes = ([{"u_is_halo": True}] if d.halo else []) + [{"u_is_halo": False}]
             _draw_set(fc, "symbol_sdf", d.text, res.owner(d.layer.id, "text"), serial, tex, u, passes)
+        if d.text_images is not None and d.extras.get("icon_atlas") is not None:
+            # Images inside formatted text: plain RGBA from the icon atlas, over the layer's glyphs.
+            atlas = d.extras["icon_atlas"]
+            tex = _texture(fc, ("symbol-icons", id(res), atlas.channels, id(atlas)), atlas.data, atlas.version,
+                           bool(d.extras.get("text_images_linear", True)))
+            u = {"u_texsize": (float(atlas.width), float(atlas.height)), "u_device_pixel_ratio": dpr}
+            _draw_set(fc, "symbol_icon", d.text_images, res.owner(d.layer.id, "text-images"), serial, tex, u, [{}])

@@ -19,7 +19,7 @@ from glrender.symbol.merge import merge_lines
 from glrender.symbol.polylabel import pole_of_inaccessibility
 from glrender.symbol.resources import SymbolResources
 from glrender.symbol.variable import candidate_anchors, justify_for
-from glrender.text.shaping import ONE_EM, Section, Shaping, glyph_quad, shape_text
+from glrender.text.shaping import ONE_EM, Section, Shaping, anchor_alignment, glyph_quad, image_quad, shape_text
 from glrender.tiles.features import LINESTRING, POINT, POLYGON, Feature
 
 
@@ -30,6 +30,7 @@ class TextLayout:
     centers: np.ndarray        # (n,) glyph centre along the line (x), for line placement
     colors: list[Any]          # per glyph: a section colour or None
     box: tuple[float, float, float, float]  # shaping bbox left, top, right, bottom (layout px)
+    images: list[str | None] | None = None  # per quad: the inline image it draws, None for a glyph
 
 
 @dataclass
@@ -79,10 +80,28 @@ def _sections(value: Any, font: str, transform: str) -> list[Section]:
         value = T.Formatted.from_string(str(value))
     out = []
     for s in value.sections:
+        scale = float(s.scale) if s.scale is not None else 1.0
         if s.image is not None and not s.text:
-            continue  # images inside text: not drawn yet
-        out.append(Section(_transform(s.text, transform), s.font_stack or font,
-                           float(s.scale) if s.scale is not None else 1.0, s.text_color, s.vertical_align))
+            name = str(s.image)
+            if name and getattr(s.image, "available", True):
+                out.append(Section("", s.font_stack or font, scale, None, s.vertical_align, image=name))
+            continue
+        out.append(Section(_transform(s.text, transform), s.font_stack or font, scale, s.text_color,
+                           s.vertical_align))
+    return out
+
+
+def _inline_images(secs: Sequence[Section], res: SymbolResources) -> dict[str, tuple[float, float, float]]:
+    """Inline images of a label that the sprite has: name -> (CSS px width, height, pixel ratio)."""
+    names = {s.image for s in secs if s.image is not None}
+    if not names:
+        return {}
+    sheet = res.sprites(1.0)
+    out = {}
+    for n in names:
+        img = sheet.get(n) if sheet is not None else None
+        if img is not None:
+            out[n] = (img.width / img.pixel_ratio, img.height / img.pixel_ratio, float(img.pixel_ratio))
     return out
 
 
@@ -93,13 +112,22 @@ def _font(v: Any) -> str:
 
 
 def _text_layout(shaping: Shaping, res: SymbolResources, offset: tuple[float, float],
-                 along_line: bool) -> TextLayout | None:
+                 along_line: bool, images: dict[str, tuple[float, float, float]] | None = None
+                 ) -> TextLayout | None:
     quads, tex, centers, colors = [], [], [], []
+    inline: list[str | None] = []
     for p in shaping.glyphs:
-        rect = res.glyph_rect(p.fontstack, p.glyph)
-        if rect is None:
-            continue  # a space: advances but draws nothing
-        x1, y1, x2, y2 = glyph_quad(p, (0.0, 0.0) if along_line else offset)
+        off = (0.0, 0.0) if along_line else offset
+        if p.image is not None:
+            w, h, pr = (images or {})[p.image]
+            rect: tuple[int, int, int, int] | None = (0, 0, 0, 0)  # the icon atlas rect comes at placement
+            x1, y1, x2, y2 = image_quad(p, (w, h), pr, off)
+        else:
+            rect = res.glyph_rect(p.fontstack, p.glyph)
+            if rect is None:
+                continue  # a space: advances but draws nothing
+            x1, y1, x2, y2 = glyph_quad(p, off)
+        inline.append(p.image)
         if along_line:
             half = p.glyph.advance * p.scale / 2
             cx = p.x + half
@@ -114,7 +142,8 @@ def _text_layout(shaping: Shaping, res: SymbolResources, offset: tuple[float, fl
     if not quads:
         return None
     return TextLayout(np.array(quads, np.float64), np.array(tex, np.float64), np.array(centers, np.float64),
-                      colors, (shaping.left, shaping.top, shaping.right, shaping.bottom))
+                      colors, (shaping.left, shaping.top, shaping.right, shaping.bottom),
+                      inline if any(n is not None for n in inline) else None)
 
 
 def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: int,
@@ -156,7 +185,7 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
         if has_text:
             font = _font(ev("text-font"))
             secs = _sections(ev("text-field"), font, ev("text-transform"))
-            if secs and any(s.text for s in secs):
+            if secs and any(s.text or s.image for s in secs):
                 stacks: dict[str, dict[int, Any]] = {}
                 for s in secs:
                     stacks.setdefault(s.fontstack, {}).update(
@@ -169,20 +198,34 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
                 offset = (float(off[0]) * ONE_EM, float(off[1]) * ONE_EM)
                 max_width = float(ev("text-max-width")) * ONE_EM if placement == "point" else math.inf
                 spacing_px = float(ev("text-letter-spacing")) * ONE_EM
+                inline = _inline_images(secs, res)
+                sizes = {k: (v[0], v[1]) for k, v in inline.items()}
+                isize = ibreak = ONE_EM
+                if inline:
+                    isize = float(ev("text-size") or ONE_EM)
+                    ibreak = float(layout["text-size"].evaluate(zoom + 1, f, ctx=_at(ctx, zoom + 1)) or isize)
+                    ctx.zoom = zoom
                 shaping = shape_text(secs, stacks, max_width=max_width, line_height=line_height,
                                      spacing=spacing_px, anchor="center" if along else anchor,
-                                     justify=justify, translate=(0.0, 0.0) if along else offset)
+                                     justify=justify, translate=(0.0, 0.0) if along else offset,
+                                     images=sizes, layout_size=isize, break_size=ibreak)
                 if shaping is not None:
-                    text = _text_layout(shaping, res, offset, along)
+                    text = _text_layout(shaping, res, offset, along, inline)
                     if text is not None:
                         text.colors = [secs[i].color for i in text.colors]
                 if not along:
+                    # MapLibre moves a label to each anchor by its collision box, text-padding included,
+                    # so candidates sit a padding further out than a fixed anchor would put them.
+                    vsize = float(ev("text-size") or ONE_EM)
+                    vpad = 2 * float(ev("text-padding") or 0.0) * ONE_EM / vsize if vsize > 0 else 0.0
                     for a, voff in candidate_anchors(ev("text-variable-anchor-offset"), ev("text-variable-anchor"),
                                                      float(ev("text-radial-offset") or 0.0), off):
+                        ha, va = anchor_alignment(a)
+                        voff = (voff[0] + (0.5 - ha) * vpad, voff[1] + (0.5 - va) * vpad)
                         vs = shape_text(secs, stacks, max_width=max_width, line_height=line_height,
                                         spacing=spacing_px, anchor=a, justify=justify_for(a, ev("text-justify")),
-                                        translate=voff)
-                        vt = _text_layout(vs, res, voff, False) if vs is not None else None
+                                        translate=voff, images=sizes, layout_size=isize, break_size=ibreak)
+                        vt = _text_layout(vs, res, voff, False, inline) if vs is not None else None
                         if vt is not None:
                             vt.colors = [secs[i].color for i in vt.colors]
                             variants.append(vt)

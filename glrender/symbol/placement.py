@@ -41,6 +41,7 @@ class SymbolDraw:
     halo: bool = False
     icon_halo: bool = False
     icon_sdf: bool = False
+    text_images: VertexSet | None = None  # inline images of formatted text: RGBA, from the icon atlas
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -284,12 +285,16 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
         placed.append((draw_key, k, (bucket, inst, text_geo[0] if place_text and text_geo else None, fs,
                                      icon_geo if place_icon else None, img)))
     placed.sort(key=lambda t: (t[0], t[1]))
-    text_q, icon_q = _Quads(), _Quads()
+    text_q, icon_q, inline_q = _Quads(), _Quads(), _Quads()
     halo_any = icon_halo_any = False
     for _key, _k, (bucket, inst, clip, fs, icon_geo, img) in placed:
         fi = inst.feature
         if clip is not None:
-            halo_any |= _emit_text(text_q, paint, bucket, inst, clip, fs, pitch_align, cam, view)
+            glyphs_only = inst
+            if inst.text is not None and inst.text.images is not None:
+                clip, glyphs_only = _emit_inline_images(inline_q, paint, bucket, inst, clip, sheet, icon_atlas)
+            if glyphs_only.text is not None and len(glyphs_only.text.tex):
+                halo_any |= _emit_text(text_q, paint, bucket, glyphs_only, clip, fs, pitch_align, cam, view)
         if icon_geo is not None and icon_atlas is not None and bool(img.sdf) == bool(icon_sdf):
             iclip, _box, iscale = icon_geo
             tex = np.array([icon_tex(icon_atlas, img)], np.float64)
@@ -301,8 +306,11 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
                      float(paint.get("icon-halo-blur", bucket, fi) or 0.0))
             icon_q.add(iclip, tex, iscale, np.ones(iclip.shape[:-1]), color, halo, props)
     draw = SymbolDraw(layer, text=text_q.build(), icon=icon_q.build(), halo=halo_any, icon_halo=icon_halo_any,
-                      icon_sdf=bool(icon_sdf))
+                      icon_sdf=bool(icon_sdf), text_images=inline_q.build())
     draw.extras["icon_atlas"] = icon_atlas
+    # Inline images keep their sprite size: drawn flat and unscaled they sample texels exactly.
+    tsize = layer.get("text-size")
+    draw.extras["text_images_linear"] = bool(cam.pitch != 0 or not tsize.is_zoom_constant)
     # Like MapLibre, unscaled upright icons sample their pixels exactly (nearest); anything else filters.
     isize = layer.get("icon-size")
     needs_linear = any(
@@ -326,6 +334,29 @@ def _pick_variant(grid: CollisionGrid, geos: list[tuple[np.ndarray, list[Box]]],
             if any(grid.inside(*b) for b in boxes):
                 return i
     return 0
+
+
+def _emit_inline_images(quads: _Quads, paint: _Paint, bucket: SymbolBucket, inst: SymbolInstance,
+                        clip: np.ndarray, sheet: Any, atlas: Any) -> tuple[np.ndarray, SymbolInstance]:
+    """Queue the inline images of a label (drawn from the icon atlas with the text's opacity) and return
+    the clip corners and a copy of the instance with its glyphs only (the cached one stays whole)."""
+    text = inst.text
+    assert text is not None and text.images is not None
+    is_img = np.array([n is not None for n in text.images])
+    if sheet is not None and atlas is not None:
+        opacity = float(paint.get("text-opacity", bucket, inst.feature))
+        for qi in np.flatnonzero(is_img):
+            img = sheet.get(text.images[qi])
+            if img is None:
+                continue
+            x, y, w, h = icon_tex(atlas, img)
+            tex = np.array([(x - 1, y - 1, w + 2, h + 2)], np.float64)  # with the padding texel
+            quads.add(clip[qi:qi + 1], tex, 1.0, np.ones((1, 4)), np.ones(4), (0.0, 0.0, 0.0, 0.0),
+                      (opacity, 0.0, 0.0))
+    keep = ~is_img
+    glyphs = replace(text, quads=text.quads[keep], tex=text.tex[keep], centers=text.centers[keep],
+                     colors=[c for c, k in zip(text.colors, keep, strict=True) if k], images=None)
+    return clip[keep], replace(inst, text=glyphs)
 
 
 def _emit_text(quads: _Quads, paint: _Paint, bucket: SymbolBucket, inst: SymbolInstance, clip: np.ndarray,

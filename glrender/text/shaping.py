@@ -29,6 +29,12 @@ class Section:
     scale: float = 1.0
     color: object | None = None       # a style Color overriding text-color, or None
     vertical_align: str | None = None
+    image: str | None = None          # an ["image", ...] section: one inline sprite image, no text
+
+
+# Inline images take one private-use code point each, as MapLibre's TaggedString does.
+IMAGE_CODEPOINT_BASE = 0xE000
+IMAGE_PADDING = 1.0   # the padding around an image in the icon atlas
 
 
 @dataclass
@@ -40,6 +46,7 @@ class PositionedGlyph:
     scale: float
     section: int
     glyph: Glyph
+    image: str | None = None
 
 
 @dataclass
@@ -67,7 +74,19 @@ def anchor_alignment(anchor: str) -> tuple[float, float]:
     return h, v
 
 
-def _advance(cp: int, sec: Section, glyphs: Mapping[str, Mapping[int, Glyph]], spacing: float) -> float:
+def _image_glyph(size: tuple[float, float]) -> Glyph:
+    """Metrics of an inline image as MapLibre lays it out: its CSS px size, left = the atlas padding,
+    top = -(glyph border), so its quad lines up with the padded atlas rectangle."""
+    w, h = size
+    return Glyph(id=0, width=int(round(w)), height=int(round(h)), left=IMAGE_PADDING, top=-float(BORDER),
+                 advance=float(w), bitmap=None)
+
+
+def _advance(cp: int, sec: Section, glyphs: Mapping[str, Mapping[int, Glyph]], spacing: float,
+             images: Mapping[str, tuple[float, float]] | None = None, factor: float = 1.0) -> float:
+    if sec.image is not None:
+        size = (images or {}).get(sec.image)
+        return 0.0 if size is None else size[0] * sec.scale * factor + spacing
     g = glyphs.get(sec.fontstack, {}).get(cp)
     return 0.0 if g is None else g.advance * sec.scale + spacing
 
@@ -93,11 +112,12 @@ def _penalty(cp: int, nxt: int, ideographic: bool) -> float:
 
 
 def line_breaks(chars: Sequence[tuple[int, int]], sections: Sequence[Section],
-                glyphs: Mapping[str, Mapping[int, Glyph]], spacing: float, max_width: float) -> list[int]:
+                glyphs: Mapping[str, Mapping[int, Glyph]], spacing: float, max_width: float,
+                images: Mapping[str, tuple[float, float]] | None = None, factor: float = 1.0) -> list[int]:
     """Indices after which lines end: the least-bad set of breaks for lines near the average width."""
     if not chars:
         return []
-    total = sum(_advance(cp, sections[s], glyphs, spacing) for cp, s in chars)
+    total = sum(_advance(cp, sections[s], glyphs, spacing, images, factor) for cp, s in chars)
     if max_width <= 0:
         target = 0.0
     elif math.isinf(max_width):
@@ -120,11 +140,12 @@ def line_breaks(chars: Sequence[tuple[int, int]], sections: Sequence[Section],
     x = 0.0
     n = len(chars)
     for i, (cp, s) in enumerate(chars):
-        if cp not in _WHITESPACE:
-            x += _advance(cp, sections[s], glyphs, spacing)
+        if cp not in _WHITESPACE or sections[s].image is not None:
+            x += _advance(cp, sections[s], glyphs, spacing, images, factor)
         if i < n - 1:
             ideo = allows_ideographic_break(cp)
-            if cp in _BREAKABLE or ideo or (i != n - 2 and chars[i + 1][0] in _BREAKABLE_BEFORE):
+            if (cp in _BREAKABLE or ideo or sections[s].image is not None
+                    or (i != n - 2 and chars[i + 1][0] in _BREAKABLE_BEFORE)):
                 breaks.append(evaluate(i + 1, x, _penalty(cp, chars[i + 1][0], ideo and server_breaks), False))
     last = evaluate(n, x, 0.0, True)
     out: list[int] = []
@@ -147,12 +168,28 @@ def _trim(line: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def shape_text(sections: Sequence[Section], glyphs: Mapping[str, Mapping[int, Glyph]], *,
                max_width: float = math.inf, line_height: float = 1.2 * ONE_EM, spacing: float = 0.0,
                anchor: str = "center", justify: str = "center",
-               translate: tuple[float, float] = (0.0, 0.0)) -> Shaping | None:
-    """Shape formatted text; None when no glyph could be placed (the label is dropped)."""
-    chars = [(ord(c), i) for i, s in enumerate(sections) for c in s.text]
+               translate: tuple[float, float] = (0.0, 0.0),
+               images: Mapping[str, tuple[float, float]] | None = None,
+               layout_size: float = ONE_EM, break_size: float | None = None) -> Shaping | None:
+    """Shape formatted text; None when no glyph could be placed (the label is dropped).
+
+    ``images`` maps inline image names to their size in CSS px; an image keeps that size whatever the
+    text size (``layout_size``, the text-size the label is laid out with), times its section scale.
+    Line breaking measures images with ``break_size`` (MapLibre: the size one zoom level up).
+    """
+    images = images or {}
+    factor = ONE_EM / layout_size if layout_size > 0 else 1.0
+    bs = layout_size if break_size is None else break_size
+    break_factor = ONE_EM / bs if bs > 0 else 1.0
+    chars: list[tuple[int, int]] = []
+    for i, sec in enumerate(sections):
+        if sec.image is not None:
+            chars.append((IMAGE_CODEPOINT_BASE + i, i))
+        else:
+            chars.extend((ord(c), i) for c in sec.text)
     lines: list[list[tuple[int, int]]] = []
     start = 0
-    for end in line_breaks(chars, sections, glyphs, spacing, max_width):
+    for end in line_breaks(chars, sections, glyphs, spacing, max_width, images, break_factor):
         lines.append(chars[start:end])
         start = end
     jfy = 1.0 if justify == "right" else 0.0 if justify == "left" else 0.5
@@ -166,16 +203,32 @@ def shape_text(sections: Sequence[Section], glyphs: Mapping[str, Mapping[int, Gl
             y += line_height
             continue
         line_scale = max(sections[s].scale for _, s in line)
-        content_h = line_scale * ONE_EM
+        img_h = max((images[sections[s].image][1] for _, s in line  # type: ignore[index]
+                     if sections[s].image in images), default=0.0)
+        content_h = max(line_scale * ONE_EM, img_h * factor)
+        image_offset = 0.0
         placed: list[PositionedGlyph] = []
         x = 0.0
         for cp, si in line:
             sec = sections[si]
+            va = sec.vertical_align
+            fac = 0.0 if va == "top" else 0.5 if va == "center" else 1.0
+            if sec.image is not None:
+                size = images.get(sec.image)
+                if size is None:
+                    continue
+                iscale = sec.scale * factor
+                g = _image_glyph(size)
+                base = (content_h - size[1] * iscale) * fac
+                # An image taller than the line's em pushes the following lines down.
+                image_offset = max(image_offset, size[1] * iscale - ONE_EM * line_scale)
+                placed.append(PositionedGlyph(cp, "", x, y + base + BASELINE_OFFSET, iscale, si, g,
+                                              image=sec.image))
+                x += size[0] * iscale + spacing
+                continue
             g = glyphs.get(sec.fontstack, {}).get(cp)
             if g is None:
                 continue
-            va = sec.vertical_align
-            fac = 0.0 if va == "top" else 0.5 if va == "center" else 1.0
             base = (content_h - sec.scale * ONE_EM) * fac
             placed.append(PositionedGlyph(cp, sec.fontstack, x, y + base + BASELINE_OFFSET, sec.scale, si, g))
             x += g.advance * sec.scale + spacing
@@ -186,7 +239,7 @@ def shape_text(sections: Sequence[Section], glyphs: Mapping[str, Mapping[int, Gl
             for p in placed:
                 p.x -= indent
             sh.glyphs.extend(placed)
-        line_h = line_height * line_scale
+        line_h = line_height * line_scale + image_offset
         y += line_h
         max_line_h = max(max_line_h, line_h)
     if not sh.glyphs:
@@ -220,3 +273,14 @@ def glyph_quad(p: PositionedGlyph, offset: tuple[float, float]) -> tuple[float, 
     w = (g.width + 2 * BORDER + 2) * p.scale
     h = (g.height + 2 * BORDER + 2) * p.scale
     return x1, y1, x1 + w, y1 + h
+
+
+def image_quad(p: PositionedGlyph, size: tuple[float, float], pixel_ratio: float,
+               offset: tuple[float, float]) -> tuple[float, float, float, float]:
+    """Quad of an inline image with its atlas padding (one transparent texel each side). MapLibre
+    places the padded rectangle like a glyph rectangle (left = the padding, top = -border), less a
+    rect buffer of one texel of the image (glyphs use border + 1), so the pixels start one CSS px in."""
+    pad = IMAGE_PADDING / max(pixel_ratio, 1e-6)
+    x1 = (IMAGE_PADDING - pad) * p.scale + p.x + offset[0]
+    y1 = (BORDER - pad) * p.scale + p.y + offset[1]
+    return x1, y1, x1 + (size[0] + 2 * pad) * p.scale, y1 + (size[1] + 2 * pad) * p.scale
