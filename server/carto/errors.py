@@ -41,7 +41,7 @@ def status_for_message(message: str) -> int:
     if re.search(r"Postgis Plugin.*column.*does not exist", message, re.S):
         return 400
     if "does not exist" in message:
-        if " role " in message:
+        if re.search(r"(?:^|\s)role\s", message):  # Windshaft's / role /; PostgreSQL's own text starts with it
             return 403
         if re.search(r"function .* does not exist", message, re.S):
             return 400

@@ -21,6 +21,15 @@ def _bad(message: str) -> CartoError:
     return CartoError(message, 400, type="templates")
 
 
+def _js(value: Any) -> str:
+    """A value as CARTO's JavaScript prints it in a message (true, null, 3 rather than True, None, 3.0)."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+
+
 def check_template(t: Any) -> dict[str, Any]:
     """Validate a template; returns it unchanged."""
     if not isinstance(t, dict):
@@ -74,11 +83,11 @@ def placeholder_value(name: str, kind: str, value: Any) -> str:
     if kind == "number":
         if isinstance(value, bool) or not (isinstance(value, int | float) or
                                            (isinstance(value, str) and NUMBER.match(value))):
-            raise _bad(f"Invalid number value for template parameter '{name}': {value}")
+            raise _bad(f"Invalid number value for template parameter '{name}': {_js(value)}")
         return json.dumps(value) if not isinstance(value, str) else value
     if kind == "css_color":
         if not isinstance(value, str) or not CSS_COLOR.match(value):
-            raise _bad(f"Invalid css_color value for template parameter '{name}': {value}")
+            raise _bad(f"Invalid css_color value for template parameter '{name}': {_js(value)}")
         return value
     text = value if isinstance(value, str) else json.dumps(value)
     if kind == "sql_literal":

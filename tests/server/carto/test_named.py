@@ -101,7 +101,7 @@ def test_instantiation_tokens_and_placeholders(client: TestClient) -> None:
     r2 = client.get(f"/api/v1/map/static/center/{lgid}/2/0/0/64/64.png", params={"auth_token": "tok1"})
     assert r2.status_code == 200
     for params, message in (({"n": "12.5"}, "Invalid number value for template parameter 'n': 12.5"),
-                            ({"n": True}, "Invalid number value for template parameter 'n': True"),
+                            ({"n": True}, "Invalid number value for template parameter 'n': true"),
                             ({"color": "rgb(1,2,3)"}, "Invalid css_color value for template parameter 'color'")):
         r = client.post("/api/v1/map/named/p", json=params, params={"auth_token": "tok1"})
         assert r.status_code == 400 and errors(r)[0].startswith(message)
