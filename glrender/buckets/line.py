@@ -81,8 +81,12 @@ def build_line(layer: Any, features: Sequence[Feature], tile: TileID, extent: in
                         owner.append(i)
         if not lines:
             continue
+        # Extrusions and distances as MapLibre's packed attributes hold them (lines with clips pack
+        # their progress instead, see progress_distance; their gradient wants the true distance).
         mesh = tessellate_lines(lines, closed=closed, join=str(join), cap=str(cap), miter_limit=miter,
-                                round_limit=round_limit, extent=extent, reset_distance=not metrics)
+                                round_limit=round_limit, extent=extent, reset_distance=not metrics,
+                                overscaling=2.0 ** (tile.overscaled_z - tile.z), quantize=True,
+                                quantize_distance=not metrics)
         if len(mesh.indices) == 0:
             continue
         row0 = len(clips)

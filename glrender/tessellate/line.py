@@ -123,6 +123,7 @@ def tessellate_lines(
     overscaling: float = 1.0,
     reset_distance: bool = True,
     quantize: bool = False,
+    quantize_distance: bool | None = None,
 ) -> LineMesh:
     """Tessellate a batch of lines the way MapLibre's LineBucket does.
 
@@ -132,7 +133,8 @@ def tessellate_lines(
     sharp-corner offset (15 px). ``reset_distance`` restarts linesofar at 0 past 2 tile widths
     (16384 of MapLibre's 8192-unit tile) as MapLibre does for plain sources; pass False for
     line-gradient (lineMetrics) lines. ``quantize`` rounds extrude to 1/63 and linesofar to 2 MapLibre
-    units (extent / 4096 of ours), exactly what MapLibre's packed attributes hold.
+    units (extent / 4096 of ours), exactly what MapLibre's packed attributes hold;
+    ``quantize_distance`` (default: ``quantize``) decides the linesofar part on its own.
     """
     n_lines = len(lines)
     closed_f = as_flags(closed, n_lines, "closed")
@@ -160,7 +162,8 @@ def tessellate_lines(
     unit = extent / MAPLIBRE_EXTENT
     plan = plan_vertices(pts, counts, closed_f[valid], join_code[valid], cap_code,
                          miter_limit, round_limit, sco, unit)
-    return _emit(plan, counts, line_ids, lengths, reset_distance, quantize, unit)
+    q_dist = quantize if quantize_distance is None else quantize_distance
+    return _emit(plan, counts, line_ids, lengths, reset_distance, quantize, q_dist, unit)
 
 
 class _Out:
@@ -204,7 +207,7 @@ class _Out:
 
 
 def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.ndarray,
-          reset_distance: bool, quantize: bool, unit: float) -> LineMesh:
+          reset_distance: bool, quantize: bool, quantize_distance: bool, unit: float) -> LineMesh:
     n_pre, n_a, n_half, n_b, n_post = _event_layout(p)
     nv = 2 * (n_pre + n_a + n_b + n_post) + n_half
     out = _Out(p, nv, np.repeat(line_ids, counts))
@@ -285,6 +288,7 @@ def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.n
     if quantize:
         # Done in float64 so halves round as MapLibre's Math.round does on doubles.
         ext = (js_round(ext.astype(np.float64) * EXTRUDE_SCALE) / EXTRUDE_SCALE).astype(np.float32)
+    if quantize_distance:
         step = unit / LINE_DISTANCE_SCALE
         dist = np.floor(dist / step) * step
 

@@ -164,6 +164,11 @@ def test_quantize_matches_packing() -> None:
     np.testing.assert_array_equal(m.linesofar, [0, 0, 101, 101, 207, 207])
     m = tessellate_lines([_a([0, 0], [101, 0], [201, 37])], quantize=True, extent=8192)
     np.testing.assert_array_equal(m.linesofar, [0, 0, 100, 100, 206, 206])
+    # Extrusions packed, distances exact (lines with clips pack their progress elsewhere).
+    m = tessellate_lines([_a([0, 0], [101, 0], [201, 37])], quantize=True, quantize_distance=False)
+    np.testing.assert_allclose(m.extrude * 63, np.round(m.extrude * 63), atol=1e-4)
+    end = 101 + np.hypot(100, 37)
+    np.testing.assert_allclose(m.linesofar, [0, 0, 101, 101, end, end], rtol=1e-6)
 
 
 def test_batch_line_index_and_dropped_lines() -> None:
