@@ -399,6 +399,9 @@ def _icon_geometry(view: View, paint: _Paint, bucket: SymbolBucket, inst: Symbol
                                (text_size or 16.0) / ONE_EM)
     c = corners(np.array([box], np.float64))[0] * scale
     angle = math.radians(inst.icon_rotate)
+    if pitch_align == "map":
+        return _icon_on_map(view, paint, bucket, inst, c, anchor_world, angle, rot_align, bearing, placement,
+                            scale, pr)
     if placement != "point" and inst.line is not None and rot_align == "map":
         seg = inst.anchor.segment
         a, b = inst.line[seg], inst.line[min(seg + 1, len(inst.line) - 1)]
@@ -418,6 +421,34 @@ def _icon_geometry(view: View, paint: _Paint, bucket: SymbolBucket, inst: Symbol
     # MapLibre's icon collision box turns with icon-rotate only, never with the line
     cbox = _aabb(anchor_px + c @ rotation(math.radians(inst.icon_rotate)).T)
     return clip, _pad(cbox, p * pr), scale
+
+
+def _icon_on_map(view: View, paint: _Paint, bucket: SymbolBucket, inst: SymbolInstance, c: np.ndarray,
+                 anchor_world: np.ndarray, angle: float, rot_align: str, bearing: float, placement: str,
+                 scale: float, pr: float) -> tuple[np.ndarray, tuple[float, float, float, float], float]:
+    """An icon lying on the map plane (icon-pitch-alignment map): its corners are world pixels at this
+    zoom around the anchor, projected with the map, so it foreshortens and shrinks with distance."""
+    fi = inst.feature
+    if placement != "point" and inst.line is not None and rot_align == "map":
+        seg = inst.anchor.segment
+        a, b = inst.line[seg], inst.line[min(seg + 1, len(inst.line) - 1)]
+        ends = view.tile_to_world(bucket.tile, bucket.extent, np.array([a, b], np.float64))
+        angle += math.atan2(ends[1, 1] - ends[0, 1], ends[1, 0] - ends[0, 0])
+        sp = view.to_screen(ends)[0]
+        screen_angle = math.atan2(sp[1, 1] - sp[0, 1], sp[1, 0] - sp[0, 0])
+        if bool(paint.layer.layout["icon-keep-upright"].evaluate(paint.zoom)) and abs(screen_angle) > math.pi / 2:
+            angle += math.pi
+    elif rot_align != "map":
+        angle += bearing  # kept upright on screen: undo the map's rotation
+    tvec = _translate(paint, "icon", bucket, fi, bearing)
+    world = anchor_world + tvec + c @ rotation(angle).T
+    clip = view.world_to_clip(world).reshape(1, 4, 4)
+    ipad = paint.get("icon-padding", bucket, fi)
+    p = float(ipad[0]) if isinstance(ipad, list | tuple) and ipad else 2.0
+    # As for screen-aligned icons, the collision box turns with icon-rotate only, never with the line.
+    box_world = anchor_world + tvec + c @ rotation(math.radians(inst.icon_rotate)).T
+    px, _ = view.to_screen(box_world)
+    return clip, _pad(_aabb(px), p * pr), scale
 
 
 def _tile_ranks(tiles: Sequence[TileID], angle: float) -> list[int]:
