@@ -206,8 +206,10 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
                     ibreak = float(layout["text-size"].evaluate(zoom + 1, f, ctx=_at(ctx, zoom + 1)) or isize)
                     ctx.zoom = zoom
                 shaping = shape_text(secs, stacks, max_width=max_width, line_height=line_height,
-                                     spacing=spacing_px, anchor="center" if along else anchor,
-                                     justify=justify, translate=(0.0, 0.0) if along else offset,
+                                     spacing=spacing_px, anchor=anchor,
+                                     # text-anchor shifts labels along lines too; their lines are centred
+                                     justify="center" if along else justify,
+                                     translate=(0.0, 0.0) if along else offset,
                                      images=sizes, layout_size=isize, break_size=ibreak)
                 if shaping is not None:
                     text = _text_layout(shaping, res, offset, along, inline)

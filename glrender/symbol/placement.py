@@ -19,7 +19,8 @@ from glrender.geo.camera import Camera, TileID
 from glrender.symbol.bucket import SymbolBucket, SymbolInstance
 from glrender.symbol.collision import CollisionGrid
 from glrender.symbol.icons import fit_icon_to_text, icon_tex, shape_icon
-from glrender.symbol.project import View, along_line, corners, glyph_corners_along, rotation
+from glrender.symbol.line_place import line_geometry
+from glrender.symbol.project import View, corners, rotation
 from glrender.text.shaping import ONE_EM
 
 Box = tuple[float, float, float, float]
@@ -488,7 +489,7 @@ def _text_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, ancho
     text = inst.text
     assert text is not None
     if placement != "point" and inst.line is not None:
-        return _line_geometry(view, bucket, inst, tvec, fs, pitch_align, keep_upright)
+        return line_geometry(view, bucket, inst, tvec, fs, pitch_align, keep_upright)
     rot = math.radians(inst.text_rotate)
     c = corners(text.quads)
     if pitch_align == "map":
@@ -508,42 +509,3 @@ def _text_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, ancho
         bc = bc @ rotation(angle).T
     return clip, [_aabb(anchor_px + bc)]
 
-
-def _line_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, tvec: np.ndarray, fs: float,
-                   pitch_align: str, keep_upright: bool
-                   ) -> tuple[np.ndarray, list[tuple[float, float, float, float]]] | None:
-    text = inst.text
-    assert text is not None and inst.line is not None
-    line_w = view.tile_to_world(bucket.tile, bucket.extent, inst.line)
-    anchor_w = view.tile_to_world(bucket.tile, bucket.extent, np.array([[inst.anchor.x, inst.anchor.y]]))[0]
-    if pitch_align == "map":
-        plane_line, plane_anchor = line_w, anchor_w
-    else:
-        sl, wl = view.to_screen(line_w)
-        if np.any(wl <= 0):
-            return None
-        plane_line = sl
-        plane_anchor = view.to_screen(anchor_w[None])[0][0]
-    centers = (text.centers + inst.text_offset[0]) * fs
-    oy = inst.text_offset[1] * fs
-    flip = False
-    pts, ang, ok = along_line(plane_line, inst.anchor.segment, plane_anchor, centers, flip)
-    if not ok:
-        return None
-    if keep_upright and len(pts):
-        ends = pts[[int(np.argmin(centers)), int(np.argmax(centers))]]
-        scr = view.to_screen(ends)[0] if pitch_align == "map" else ends
-        if scr[1, 0] < scr[0, 0]:
-            flip = True
-            pts, ang, ok = along_line(plane_line, inst.anchor.segment, plane_anchor, centers, flip)
-            if not ok:
-                return None
-    cw = glyph_corners_along(pts, ang, text.quads, fs, oy)
-    if pitch_align == "map":
-        world = cw + tvec if tvec.any() else cw
-        clip = view.world_to_clip(world.reshape(-1, 2)).reshape(len(cw), 4, 4)
-        px = view.to_screen(world.reshape(-1, 2))[0].reshape(len(cw), 4, 2)
-    else:
-        px = cw + tvec
-        clip = view.screen_to_clip(px.reshape(-1, 2)).reshape(len(cw), 4, 4)
-    return clip, [_aabb(p) for p in px]

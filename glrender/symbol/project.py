@@ -67,8 +67,9 @@ def corners(quads: np.ndarray) -> np.ndarray:
                      np.stack([x2, y2], -1)], axis=1)
 
 
-def _walk(line: np.ndarray, cum: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Points and segment angles at distances ``d`` along a polyline; False if any falls off."""
+def _walk(line: np.ndarray, cum: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Points, segment angles and segment indices at distances ``d`` along a polyline; False if any
+    falls off."""
     total = cum[-1]
     ok = bool(np.all((d >= 0) & (d <= total)))
     d = np.clip(d, 0, total)
@@ -78,18 +79,88 @@ def _walk(line: np.ndarray, cum: np.ndarray, d: np.ndarray) -> tuple[np.ndarray,
     a, b = line[i], line[i + 1]
     pts = a + (b - a) * t[:, None]
     ang = np.arctan2(b[:, 1] - a[:, 1], b[:, 0] - a[:, 0])
-    return pts, ang, ok
+    return pts, ang, i, ok
 
 
-def along_line(plane_line: np.ndarray, segment: int, anchor: np.ndarray, centers: np.ndarray,
-               flip: bool) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Positions and angles of glyph centres ``centers`` (plane units from the anchor along the line)."""
-    seg = np.hypot(*np.diff(plane_line, axis=0).T)
-    cum = np.concatenate([[0.0], np.cumsum(seg)])
+def _normals(line: np.ndarray) -> np.ndarray:
+    """Unit left normals (-dy, dx) per segment; a zero-length segment borrows its neighbour's."""
+    d = np.diff(line, axis=0)
+    n = np.hypot(d[:, 0], d[:, 1])
+    out = np.zeros_like(d)
+    good = n > 0
+    out[good] = np.column_stack([-d[good, 1], d[good, 0]]) / n[good, None]
+    last = None
+    for k in range(len(out)):  # forward fill, then backward fill what is left
+        if good[k]:
+            last = out[k]
+        elif last is not None:
+            out[k] = last
+    last = None
+    for k in range(len(out) - 1, -1, -1):
+        if good[k]:
+            last = out[k]
+        elif last is not None and not np.any(out[k]):
+            out[k] = last
+    return out
+
+
+def _meet(p0: np.ndarray, p1: np.ndarray, q0: np.ndarray, q1: np.ndarray) -> np.ndarray | None:
+    """Where the infinite lines p0-p1 and q0-q1 cross (None when parallel)."""
+    r, s = p1 - p0, q1 - q0
+    den = r[0] * s[1] - r[1] * s[0]
+    if abs(den) < 1e-12:
+        return None
+    t = ((q0[0] - p0[0]) * s[1] - (q0[1] - p0[1]) * s[0]) / den
+    return p0 + r * t
+
+
+def offset_line(line: np.ndarray, offset: float) -> np.ndarray:
+    """The polyline moved ``offset`` along its left normals, corners where the moved segments meet.
+
+    This is the path MapLibre walks for text-offset-y along lines: inside a sharp bend the moved
+    segments cross early, so the label takes the short way round; outside it goes round the corner.
+    """
+    nrm = _normals(line) * offset
+    out = np.empty_like(line)
+    out[0] = line[0] + nrm[0]
+    out[-1] = line[-1] + nrm[-1]
+    for k in range(1, len(line) - 1):
+        a0, a1 = line[k - 1] + nrm[k - 1], line[k] + nrm[k - 1]
+        b0, b1 = line[k] + nrm[k], line[k + 1] + nrm[k]
+        m = _meet(a0, a1, b0, b1)
+        out[k] = m if m is not None else a1
+    return out
+
+
+def along_line(plane_line: np.ndarray, segment: int, anchor: np.ndarray, centers: np.ndarray, flip: bool,
+               offset_x: float = 0.0, offset_y: float = 0.0) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Positions and angles of glyph centres ``centers`` (plane units from the label centre along the
+    line), the label centre ``offset_x`` along the line from the anchor and ``offset_y`` to its left.
+
+    A flipped label (kept upright) mirrors its glyphs about the label centre, as MapLibre's
+    placeGlyphAlongLine does; the text offset keeps its direction along the line.
+    """
     s = max(0, min(segment, len(plane_line) - 2))
-    base = cum[s] + float(np.hypot(*(anchor - plane_line[s])))
-    d = base + (-centers if flip else centers)
-    pts, ang, ok = _walk(plane_line, cum, d)
+    line = plane_line
+    seg_of = np.arange(len(plane_line) - 1)
+    if offset_y:
+        # walk the moved line, with the anchor moved off its own segment inserted as a vertex
+        moved = offset_line(plane_line, offset_y)
+        a = anchor + _normals(plane_line)[s] * offset_y
+        line = np.vstack([moved[:s + 1], a[None], moved[s + 1:]])
+        seg_of = np.concatenate([np.arange(s + 1), np.arange(s, len(plane_line) - 1)])
+        base_index, start = s + 1, a
+    else:
+        base_index, start = s, plane_line[s]
+    seg = np.hypot(*np.diff(line, axis=0).T)
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    base = cum[base_index] + (0.0 if offset_y else float(np.hypot(*(anchor - start))))
+    d = base + offset_x + (-centers if flip else centers)
+    pts, _ang, idx, ok = _walk(line, cum, d)
+    # glyphs turn with the segment of the line itself, not of the moved line
+    orig = seg_of[idx]
+    a0, a1 = plane_line[orig], plane_line[orig + 1]
+    ang = np.arctan2(a1[:, 1] - a0[:, 1], a1[:, 0] - a0[:, 0])
     if flip:
         ang = ang + math.pi
     return pts, ang, ok
