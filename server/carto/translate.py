@@ -237,6 +237,8 @@ def _symbolizer_values(sym: str, exprs: dict[str, Any], props: dict[str, Any], v
         if isinstance(name, float) and name.is_integer():
             name = int(name)
         size = _num(v("text-size"), 10.0)
+        if size <= 0:
+            return None  # Mapnik draws nothing for a text of no size
         wrap = _num(v("text-wrap-width"))
         placement = "line" if v("text-placement") == "line" else "point"
         transform = str(v("text-transform"))

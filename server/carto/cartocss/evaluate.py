@@ -114,7 +114,7 @@ def at_zoom(sheet: Stylesheet, zoom: float, version: str = "2.3.0") -> Resolved:
     # global of the same name keeps its value), which is what carto gives unless two rules reuse a name.
     variables = {k: v for r in sheet.rules for k, v in r.variables.items()}
     variables.update(sheet.variables)
-    for rule in kept:
+    for rule in sheet.rules:  # every rule, as carto compiles them all, whatever zoom this is
         for prop, expr in rule.decls:
             missing = _undefined(expr, variables)
             if missing:
@@ -138,15 +138,18 @@ def _check(prop: str, expr: Expr, variables: dict[str, Expr]) -> tuple[bool, str
     return True, None
 
 
-def _undefined(expr: Expr, variables: dict[str, Expr], depth: int = 0) -> str | None:
-    """The first variable an expression reads that is not declared (carto refuses the style)."""
-    if depth > 50 or not isinstance(expr, tuple) or not expr:
+def _undefined(expr: Expr, variables: dict[str, Expr], seen: tuple[str, ...] = ()) -> str | None:
+    """The first variable an expression reads that is not declared (carto refuses the style); a loop
+    of variables is refused here too, rather than at every render."""
+    if not isinstance(expr, tuple) or not expr:
         return None
     kind = expr[0]
     if kind == "var":
         if expr[1] not in variables:
             return str(expr[1])
-        return _undefined(variables[expr[1]], variables, depth + 1)
+        if expr[1] in seen:
+            raise CartoCSSError(f"variables refer to each other in a loop: @{' -> @'.join((*seen, expr[1]))}")
+        return _undefined(variables[expr[1]], variables, (*seen, expr[1]))
     parts: list[Any] = []
     if kind == "call":
         parts = list(expr[2])
@@ -157,7 +160,7 @@ def _undefined(expr: Expr, variables: dict[str, Expr], depth: int = 0) -> str | 
     elif kind == "neg":
         parts = [expr[1]]
     for part in parts:
-        found = _undefined(part, variables, depth + 1)
+        found = _undefined(part, variables, seen)
         if found:
             return found
     return None

@@ -204,6 +204,12 @@ class _Parser:
             value = vt.text
         else:
             raise self.fail("expected a filter value")
+        if op == "=~":
+            try:
+                re.compile(str(value))
+            except re.error as exc:  # Mapnik refuses the style too; better now than at every render
+                raise CartoCSSError(f"Invalid code at line {line_of(self.text, vt.pos)}: bad regular expression "
+                                    f"{value!r}: {exc}") from None
         self.take("]")
         return Filter(name, op, value)
 

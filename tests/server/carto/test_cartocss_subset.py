@@ -143,3 +143,19 @@ def test_horizontal_alignment_moves_the_label(client: TestClient) -> None:
     right, left = _ink_columns(client, "right"), _ink_columns(client, "left")
     assert right.size and left.size
     assert right.min() >= 98 and left.max() <= 102  # the text starts / ends at the point (x = 100)
+
+
+@pytest.mark.parametrize("css, message", [
+    ("#l { [name =~ '('] { marker-fill: red; } }", "bad regular expression"),
+    ("@a: @b; @b: @a; #l { polygon-fill: @a; }", "variables refer to each other in a loop: @a -> @b -> @a"),
+    ("#l { polygon-fill: red; [zoom = 15] { polygon-fill: @later; } }", "variable @later is undefined"),
+])
+def test_style_errors_surface_when_the_map_is_created(css: str, message: str) -> None:
+    # At creation (parse and resolve at any zoom), not as a failed image later.
+    with pytest.raises(CartoCSSError, match=message):
+        at_zoom(parse(css), 3)
+
+
+def test_text_without_size_draws_nothing() -> None:
+    assert layers("#l { text-name: [name]; text-size: 0; }") == []
+    assert layers("#l { text-name: [name]; text-size: -4; }") == []
