@@ -140,6 +140,12 @@ class PostgresDatabase:
         cols = [(str(d.name), int(res.ftype(i)), int(res.fmod(i))) for i, d in enumerate(cur.description or ())]
         if geom_column not in [c[0] for c in cols]:
             raise CartoError(f'column "{geom_column}" does not exist', 400, type="database")
+        oid = next(c[1] for c in cols if c[0] == geom_column)
+        if self._geometry_oids is not None and oid not in self._geometry_oids:
+            # Found when the map is created, not as a cast error on every image.
+            cur.execute("SELECT format_type(%s, NULL)", (oid,))
+            kind = (cur.fetchone() or ("unknown",))[0]
+            raise CartoError(f'column "{geom_column}" is not a geometry column (type {kind})', 400, type="database")
         return cols
 
     def check(self, sql: str, geom_column: str) -> list[str]:

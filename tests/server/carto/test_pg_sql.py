@@ -119,6 +119,8 @@ def test_wide_windows_keep_both_sides_of_the_antimeridian(db: PostgresDatabase) 
     ("select 1; delete from cities", 400, "syntax error"),
     ("select * from cities where nofunc(name)", 400, "function nofunc(text) does not exist"),
     ("select name from cities", 400, 'column "the_geom_webmercator" does not exist'),
+    ("select name as the_geom_webmercator from cities", 400,
+     'column "the_geom_webmercator" is not a geometry column (type text)'),
 ])
 def test_sql_errors(db: PostgresDatabase, sql: str, status: int, message: str) -> None:
     with pytest.raises(CartoError) as err:
