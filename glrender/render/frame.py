@@ -10,31 +10,36 @@ import numpy as np
 from glrender.geo.camera import Camera, sub_frustum
 from glrender.gpu.framebuffer import FrameTarget
 from glrender.render.context import GPU, FrameContext, LayerWork
-from glrender.render.draw_background import draw_background
-from glrender.render.draw_circle import draw_circle
-from glrender.render.draw_extrusion import draw_extrusion
-from glrender.render.draw_fill import draw_fill
-from glrender.render.draw_heatmap import draw_heatmap
-from glrender.render.draw_hillshade import draw_hillshade
-from glrender.render.draw_line import draw_line
-from glrender.render.draw_raster import draw_raster
-from glrender.render.draw_symbol import draw_symbol
 from glrender.render.layer_opacity import draw_grouped
 from glrender.render.tiling import pieces, unpremultiply
 
 DrawFn = Callable[[FrameContext, LayerWork], None]
 
-DRAWERS: dict[str, DrawFn] = {
-    "background": draw_background,
-    "fill": draw_fill,
-    "line": draw_line,
-    "circle": draw_circle,
-    "fill-extrusion": draw_extrusion,
-    "raster": draw_raster,
-    "hillshade": draw_hillshade,
-    "heatmap": draw_heatmap,
-    "symbol": draw_symbol,
+# Layer type -> (module, function). Modules load on first use, so a style without labels never imports
+# the text and symbol stack (a fifth of a cold start).
+_DRAWER_MODULES: dict[str, tuple[str, str]] = {
+    "background": ("glrender.render.draw_background", "draw_background"),
+    "fill": ("glrender.render.draw_fill", "draw_fill"),
+    "line": ("glrender.render.draw_line", "draw_line"),
+    "circle": ("glrender.render.draw_circle", "draw_circle"),
+    "fill-extrusion": ("glrender.render.draw_extrusion", "draw_extrusion"),
+    "raster": ("glrender.render.draw_raster", "draw_raster"),
+    "hillshade": ("glrender.render.draw_hillshade", "draw_hillshade"),
+    "heatmap": ("glrender.render.draw_heatmap", "draw_heatmap"),
+    "symbol": ("glrender.render.draw_symbol", "draw_symbol"),
 }
+DRAWERS: dict[str, DrawFn] = {}
+
+
+def drawer(layer_type: str) -> DrawFn | None:
+    """The draw function of a layer type (None for types we do not draw)."""
+    fn = DRAWERS.get(layer_type)
+    if fn is None and layer_type in _DRAWER_MODULES:
+        import importlib
+
+        module, name = _DRAWER_MODULES[layer_type]
+        fn = DRAWERS[layer_type] = getattr(importlib.import_module(module), name)
+    return fn
 
 
 class FrameRenderer:
@@ -77,7 +82,7 @@ class FrameRenderer:
                 sprites=sprites,
             )
             for work in works:
-                fn = DRAWERS.get(work.layer.type)
+                fn = drawer(work.layer.type)
                 if fn is not None and not draw_grouped(fc, work, fn):
                     fn(fc, work)
             out[y0:y0 + h, x0:x0 + w] = target.read(w, h)

@@ -13,7 +13,6 @@ from glrender.geo.camera import Camera, TileID
 from glrender.render.context import LayerWork
 from glrender.render.sources import SourceSet
 from glrender.style.vectorize import Columns
-from glrender.symbol.bucket import build_symbol
 
 log = logging.getLogger("glrender.render")
 
@@ -83,6 +82,9 @@ def plan_frame(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCa
             if symbols is None:
                 continue
             # Symbol layout needs glyphs (and atlas space): bind the renderer's symbol resources.
+            # Imported here: styles without labels never load the text stack.
+            from glrender.symbol.bucket import build_symbol
+
             build = functools.partial(build_symbol, res=symbols)
         else:
             build = BUILDERS[layer.type]
