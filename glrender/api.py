@@ -148,6 +148,9 @@ class Renderer:
             if any(w.layer.type == "symbol" for w in works):
                 from glrender.render.draw_symbol import place_frame  # the text stack loads on demand
 
+                if any(w.layer.type == "symbol" for w in works):
+                from glrender.render.draw_symbol import place_frame  # the text stack loads on demand
+
                 works = place_frame(cam, works, self.symbols, gstate)
             frame = self._frame_renderer()
             sprites = self.symbols.sprites(cam.scale) if self.style.sprite else None

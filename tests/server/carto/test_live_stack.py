@@ -149,9 +149,14 @@ def test_anonymous_map_to_static_images(base: str) -> None:
         _image(c.get(f"/user/glrender/api/v1/map/static/center/{token}/0/0/0/256/256.png",
                      params={"layer": "1"}), "image/png", (256, 256))
 
+        # The size limit is inclusive: 8192 works in either direction, 8193 does not (below).
+        _image(c.get(f"/api/v1/map/static/center/{token}/2/0/20/8192/2.png"), "image/png", (8192, 2))
+        _image(c.get(f"/api/v1/map/static/bbox/{token}/-90,-45,90,45/2/8192.jpg"), "image/jpeg", (2, 8192))
+
         for path, status, message in [
             (f"/api/v1/map/static/center/{token}/2/0/20/400/300.jpeg", 400, 'Unsupported image format "jpeg"'),
             (f"/api/v1/map/static/center/{token}/2/0/20/8193/300.png", 400, "Desired image is too large."),
+            (f"/api/v1/map/static/bbox/{token}/-90,-45,90,45/300/8193.jpg", 400, "Desired image is too large."),
             (f"/api/v1/map/static/center/{token}/-1/0/20/400/300.png", 400,
              "Invalid zoom value (-1). It should be an integer number greather than or equal to 0"),
             ("/api/v1/map/static/center/0123abc/2/0/20/400/300.png", 400,
