@@ -98,7 +98,7 @@ class Renderer:
     def camera(self, *, center: Sequence[float] | None = None, zoom: float | None = None,
                bearing: float | None = None, pitch: float | None = None, width: int = 512,
                height: int = 512, scale: float = 1, bbox: Sequence[float] | None = None,
-               padding: float = 0, roll: float | None = None) -> Camera:
+               padding: float = 0) -> Camera:
         """The camera a render call would use (style defaults fill what is not given)."""
         for name, v in (("width", width), ("height", height)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
@@ -130,25 +130,20 @@ class Renderer:
         p = _num("pitch", st.pitch if pitch is None else pitch)
         if not 0 <= p <= MAX_PITCH:
             raise RenderError(f"pitch must be within 0..{MAX_PITCH:g}, got {p!r}")
-        r = _num("roll", st.roll if roll is None else roll)
-        return Camera(lon, lat, z, b % 360.0, p, width, height, scale, roll=r)
+        return Camera(lon, lat, z, b % 360.0, p, width, height, scale)
 
     def render(self, center: Sequence[float] | None = None, zoom: float | None = None,
                bearing: float | None = None, pitch: float | None = None, width: int = 512,
                height: int = 512, scale: float = 1, bbox: Sequence[float] | None = None,
-               padding: float = 0, roll: float | None = None) -> Image:
-        """Render a view. Without center/zoom the style's own apply; ``bbox`` (W, S, E, N) fits a box.
-        ``roll`` (degrees, default the style's) turns the camera about its view axis."""
+               padding: float = 0) -> Image:
+        """Render a view. Without center/zoom the style's own apply; ``bbox`` (W, S, E, N) fits a box."""
         cam = self.camera(center=center, zoom=zoom, bearing=bearing, pitch=pitch, width=width,
-                          height=height, scale=scale, bbox=bbox, padding=padding, roll=roll)
+                          height=height, scale=scale, bbox=bbox, padding=padding)
         with self._lock:
             gstate = dict(self.style.global_state_defaults)
             works = plan_frame(self.style, cam, self.sources, self.buckets, gstate, self.symbols)
             # Labels are placed once for the whole image, before any framebuffer piece is drawn.
             if any(w.layer.type == "symbol" for w in works):
-                from glrender.render.draw_symbol import place_frame  # the text stack loads on demand
-
-                if any(w.layer.type == "symbol" for w in works):
                 from glrender.render.draw_symbol import place_frame  # the text stack loads on demand
 
                 works = place_frame(cam, works, self.symbols, gstate)
