@@ -82,9 +82,15 @@ class StyleBuilder:
     """Builds the MapLibre style of a static view (SQL runs here, so call it off the event loop)."""
 
     def __init__(self, db: Database, allowlist: tuple[str, ...]) -> None:
+        from server.carto.patterns import PatternStore
+
         self.db = db
         self.allowlist = allowlist
         self._css_cache: dict[str, Any] = {}
+        self.patterns = PatternStore(lambda url: http_allowed(url, allowlist))
+
+    def close(self) -> None:
+        self.patterns.close()
 
     def stylesheet(self, text: str) -> Any:
         sheet = self._css_cache.get(text)
@@ -97,6 +103,7 @@ class StyleBuilder:
 
     def style(self, layers: list[MapLayer], view: View, px: float) -> tuple[dict[str, Any], list[str]]:
         sources: dict[str, Any] = {}
+        sprites: list[dict[str, str]] = []
         out: list[dict[str, Any]] = []
         warnings: list[str] = []
         collisions = Collisions()
@@ -105,11 +112,16 @@ class StyleBuilder:
             opts = layer.options
             prefix = f"l{layer.index}"
             if layer.type == "plain":
-                color = plain_color(opts.get("color"))
+                color = plain_color(opts.get("color"))  # CARTO: color wins over imageUrl
                 if color is not None:
                     out.append({"id": prefix, "type": "background", "paint": {"background-color": color}})
-                else:
-                    warnings.append(f"plain layer {layer.index}: imageUrl patterns are not supported")
+                    continue
+                sprite = self.patterns.sprite(str(opts.get("imageUrl")))
+                if sprite is None:
+                    warnings.append(f"plain layer {layer.index}: imageUrl could not be read")
+                    continue
+                sprites.append({"id": prefix, "url": sprite})
+                out.append({"id": prefix, "type": "background", "paint": {"background-pattern": f"{prefix}:pattern"}})
             elif layer.type == "http":
                 if not http_allowed(str(opts["urlTemplate"]), self.allowlist):
                     warnings.append(f"http layer {layer.index}: urlTemplate is not on the allowlist")
@@ -133,6 +145,8 @@ class StyleBuilder:
                 sources[prefix] = built.source
                 out.extend(built.layers)
         style = {"version": 8, "sources": sources, "layers": out, "glyphs": glyphs_url()}
+        if sprites:
+            style["sprite"] = sprites
         return style, warnings
 
 

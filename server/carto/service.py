@@ -70,6 +70,7 @@ class CartoService:
 
     def close(self) -> None:
         self.renderer.close()
+        self.builder.close()
         self.storage.close()
         self.db.close()
 
@@ -122,6 +123,11 @@ class CartoService:
                 if layer.type == "http" and not http_allowed(str(layer.options["urlTemplate"]),
                                                              self.config.http_allowlist):
                     raise CartoError('Invalid "urlTemplate" for http layer', 400, type="layer")
+                if layer.type == "plain" and layer.options.get("color") is None:
+                    image = layer.options.get("imageUrl")
+                    if not isinstance(image, str):
+                        raise CartoError(f"Invalid imageUrl for plain layer: {image!r}", 400, type="layer")
+                    self.builder.patterns.check(image)
                 if layer.type == "plain" and layer.options.get("color") is not None:
                     from server.carto.render import plain_color
 
