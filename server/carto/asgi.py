@@ -13,9 +13,13 @@ import re
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server.carto.routes import carto_routes
+from server.carto.errors import CartoError, error_response
+from server.carto.routes import base_headers, carto_routes
 
 _CARTO_PATH = re.compile(r"^(?:/user/[^/]+)?/api/(?:v1/map|v3/api_keys)(?:/|$)")
 
@@ -43,8 +47,16 @@ class WithCarto:
         return getattr(self.main, "state", None)
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Unknown CARTO paths and methods answer in CARTO's error shape, with its CORS headers."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    message = {404: "Not found", 405: "Method not allowed"}.get(status, str(getattr(exc, "detail", "")) or "Error")
+    return error_response(request, CartoError(message, status), base_headers())
+
+
 def with_carto(main: ASGIApp, config: Any) -> WithCarto:
     """``main`` plus the CARTO API configured by ``config`` (a ServerConfig with an optional
     ``[carto]`` table, a CartoConfig, or the raw table). The CARTO service (database, storage, GL
     render thread) is created on the first CARTO request, so a server that never sees one pays nothing."""
-    return WithCarto(main, Starlette(routes=carto_routes(config)))
+    app = Starlette(routes=carto_routes(config), exception_handlers={HTTPException: _http_error})
+    return WithCarto(main, app)

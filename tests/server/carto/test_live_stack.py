@@ -173,6 +173,11 @@ def test_named_map_lifecycle(base: str) -> None:
     key = {"api_key": MASTER}
     t = template("live_tpl", view={"zoom": 3, "center": {"lng": 10, "lat": 50}})
     with httpx.Client(base_url=base, timeout=120) as c:
+        for method, path, status, message in (("GET", "/api/v1/map/nothing/here", 404, "Not found"),
+                                              ("PATCH", "/api/v1/map/named", 405, "Method not allowed")):
+            r = c.request(method, path)
+            assert (r.status_code, r.json()["errors"]) == (status, [message])
+            _carto_headers(r)
         r = c.options("/api/v1/map/named/live_tpl", headers={
             "Origin": "https://example.org", "Access-Control-Request-Method": "POST",
             "Access-Control-Request-Headers": "content-type, authorization"})
