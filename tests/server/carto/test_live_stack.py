@@ -212,6 +212,16 @@ def test_named_map_lifecycle(base: str) -> None:
         # The demo named map is seeded into every new store and is open to anyone.
         _image(c.get("/api/v1/map/static/named/world_population/500/250.png"), "image/png", (500, 250))
 
+        # A regular key from the Auth API (same port, same store) may create maps but not manage templates.
+        r = c.post("/user/glrender/api/v3/api_keys", params=key,
+                   json={"name": "live", "grants": [{"type": "apis", "apis": ["maps"]}]})
+        assert r.status_code == 201, r.text
+        _carto_headers(r)
+        regular = {"api_key": r.json()["token"]}
+        assert c.post("/api/v1/map", json=mapconfig(COUNTRIES), params=regular).status_code == 200
+        r = c.delete("/api/v1/map/named/live_tpl", params=regular)
+        assert (r.status_code, r.json()["errors"]) == (403, ["Forbidden"])
+
         r = c.delete("/api/v1/map/named/live_tpl", params=key)
         assert r.status_code == 204 and r.content == b""
         r = c.get("/api/v1/map/static/named/live_tpl/320/240.png")
