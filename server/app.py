@@ -48,7 +48,7 @@ class ServerState:
         sources = {k: StyleSource(i.entry.path, i.document) for k, i in self.styles.items() if not i.classic}
         n = config.limits.render_workers if workers is None else workers
         self.pool = RenderPool(sources, workers=n, timeout_s=config.limits.render_timeout_s, factory=factory,
-                               eager=eager)
+                               eager=eager, max_rss_mb=config.limits.worker_max_rss_mb)
         self.cache = ImageCache(int(config.limits.cache_mb * 1024 * 1024))
         self.limiter = RateLimiter(config.limits.requests_per_minute)
         self.markers = MarkerFetcher(config.markers)
@@ -213,6 +213,8 @@ async def metrics(request: Request) -> Response:
     gauges = {"renders_pending": state.pool.pending, "image_cache_bytes": state.cache.bytes,
               "image_cache_entries": len(state.cache), "render_workers": state.pool.workers,
               "render_workers_replaced_total": state.pool.replaced,
+              "render_workers_recycled_total": state.pool.recycled,
+              "render_workers_rss_bytes": sum(state.pool.worker_rss_mb) * 2**20,
               "marker_fetches_total": state.markers.fetches}
     return Response(state.metrics.render(gauges), media_type="text/plain; version=0.0.4; charset=utf-8")
 

@@ -18,6 +18,7 @@ requests_per_minute = 1200   # per token, or per client address without one
 render_workers = 2           # worker processes, each with its own GL context; 0 renders in-process
 render_timeout_s = 30        # per-request deadline (503 past it)
 cache_mb = 256               # encoded images kept in memory (LRU, bounded in bytes)
+worker_max_rss_mb = 1536     # a render process using more is replaced after its render (bounds growth)
 
 [markers]                    # custom url- markers
 allow_hosts = ["icons.example.org", "127.0.0.1:8000"]   # none by default: nothing is fetched
@@ -74,6 +75,9 @@ class Limits:
     render_workers: int = 2
     render_timeout_s: float = 30.0
     cache_mb: float = 256.0
+    # Renderer caches fill up to their bounds and each GL context made and released leaks ~40 KB inside
+    # Mesa, so a worker's memory is bounded by replacing it past this size (0: never).
+    worker_max_rss_mb: float = 1536.0
 
 
 @dataclass(frozen=True)
@@ -194,7 +198,7 @@ def _tokens(raw: Any, source: str) -> tuple[str, ...]:
 
 
 def _limits(raw: Any, source: str) -> Limits:
-    keys = {"requests_per_minute", "render_workers", "render_timeout_s", "cache_mb"}
+    keys = {"requests_per_minute", "render_workers", "render_timeout_s", "cache_mb", "worker_max_rss_mb"}
     table = _table(raw, "limits", keys, source)
     where = f"{source}: limits"
     d = Limits()
@@ -204,6 +208,7 @@ def _limits(raw: Any, source: str) -> Limits:
         render_workers=_number(table, "render_workers", d.render_workers, where, minimum=0, integer=True),
         render_timeout_s=float(_number(table, "render_timeout_s", d.render_timeout_s, where, minimum=0.1)),
         cache_mb=float(_number(table, "cache_mb", d.cache_mb, where, minimum=0)),
+        worker_max_rss_mb=float(_number(table, "worker_max_rss_mb", d.worker_max_rss_mb, where, minimum=0)),
     )
 
 

@@ -18,6 +18,7 @@ import asyncio
 import concurrent.futures
 import logging
 import multiprocessing
+import os
 import queue
 import signal
 import threading
@@ -80,8 +81,18 @@ def _close_session() -> None:
         _local.session = None
 
 
+def _rss_mb() -> float:
+    """This process's resident memory (Linux; 0 where /proc is missing)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def _worker_main(conn: Connection, styles: dict[str, StyleSource], factory: RendererFactory | None) -> None:
-    """A render process: answer ("warm", None) and ("job", RenderJob) messages until None or EOF."""
+    """A render process: answer ("warm", None) and ("job", RenderJob) messages until None or EOF. Every
+    reply is (status, value, resident MB), so the server can replace a worker that grew too big."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's: it stops us in order
     _init_process(styles, factory)
     try:
@@ -101,7 +112,7 @@ def _worker_main(conn: Connection, styles: dict[str, StyleSource], factory: Rend
                     reply = ("ok", _run(payload))
                 except ApiError as exc:
                     reply = ("error", exc)
-            conn.send(reply)
+            conn.send((*reply, _rss_mb()))
     finally:
         _close_session()
 
@@ -117,12 +128,13 @@ class _Worker:
         self.process.start()
         child.close()
         self.tasks = 0
+        self.rss_mb = 0.0
 
     def warm(self, timeout: float) -> str | None:
         self.conn.send(("warm", None))
         if not self.conn.poll(timeout):
             return f"a render worker did not open its styles within {timeout:g} s"
-        status, error = self.conn.recv()
+        status, error, self.rss_mb = self.conn.recv()
         return error if status == "ok" else str(error)
 
     def stop(self, grace: float = 10.0) -> None:
@@ -145,13 +157,15 @@ class RenderPool:
     """Runs RenderJobs on worker processes (``workers`` > 0) or one in-process thread (0)."""
 
     def __init__(self, styles: dict[str, StyleSource], *, workers: int, timeout_s: float,
-                 factory: RendererFactory | None = None, eager: bool = True) -> None:
+                 factory: RendererFactory | None = None, eager: bool = True, max_rss_mb: float = 0.0) -> None:
         self.styles = styles
         self.workers = workers
         self.timeout_s = timeout_s
+        self.max_rss_mb = max_rss_mb
         self.factory = factory
         self.max_pending = QUEUE_PER_WORKER * max(1, workers)
         self.replaced = 0  # workers killed past a deadline or found dead (for tests and metrics)
+        self.recycled = 0  # workers retired in order: too many renders or too much memory
         self._pending = 0
         self._lock = threading.Lock()
         self._closed = False
@@ -235,7 +249,7 @@ class RenderPool:
                 log.error("a render passed the %g s deadline; replacing its worker (pid %s)", self.timeout_s,
                           worker.process.pid)
                 raise ApiError(503, self.deadline_message)
-            status, value = worker.conn.recv()
+            status, value, worker.rss_mb = worker.conn.recv()
             healthy = True
         except (EOFError, OSError):
             log.error("render worker (pid %s) died; replacing it", worker.process.pid)
@@ -251,14 +265,20 @@ class RenderPool:
         """Back to the idle queue, or replaced when it is stuck, dead or has done its share of renders."""
         if healthy:
             worker.tasks += 1
-            if worker.tasks < TASKS_PER_PROCESS and not self._closed:
+            too_big = bool(self.max_rss_mb) and worker.rss_mb > self.max_rss_mb
+            if worker.tasks < TASKS_PER_PROCESS and not too_big and not self._closed:
                 self._idle.put(worker)
                 return
+            if too_big:
+                log.info("render worker (pid %s) uses %.0f MB > %g MB; replacing it", worker.process.pid,
+                         worker.rss_mb, self.max_rss_mb)
         with self._lock:
             self._procs.discard(worker)
             closed = self._closed
             if not healthy:
                 self.replaced += 1
+            elif not closed:
+                self.recycled += 1
         # Stop the old process and start (and warm) its successor off the request's thread; the slot
         # comes back to the idle queue only when the new process can render.
         threading.Thread(target=self._replace, args=(worker, healthy, closed), daemon=True,
@@ -269,22 +289,40 @@ class RenderPool:
             old.stop()
         else:
             old.kill()
-        if closed:
-            return
-        new = _Worker(self._ctx, self.styles, self.factory)
-        error = new.warm(WARM_TIMEOUT_S)
-        if error is not None:
-            log.error("a replacement render worker failed to start: %s", error)
-        with self._lock:
-            if self._closed:
-                new.stop()
-                return
-            self._procs.add(new)
-        self._idle.put(new)
+        delay = 1.0
+        while not (closed or self._closed):
+            try:
+                new = _Worker(self._ctx, self.styles, self.factory)
+            except OSError as exc:
+                log.error("cannot start a render worker: %s", exc)
+            else:
+                try:
+                    error = new.warm(WARM_TIMEOUT_S)
+                except (EOFError, OSError) as exc:
+                    error = f"it exited ({type(exc).__name__})"
+                if error is None:
+                    with self._lock:
+                        if not self._closed:
+                            self._procs.add(new)
+                            self._idle.put(new)
+                            return
+                    new.stop()
+                    return
+                log.error("a replacement render worker failed to start: %s", error)
+                new.kill()
+            # Keep trying (with backoff) so a passing failure does not cost the pool a worker for good.
+            time.sleep(delay)
+            delay = min(delay * 2, 30.0)
 
     @property
     def pending(self) -> int:
         return self._pending
+
+    @property
+    def worker_rss_mb(self) -> list[float]:
+        """Resident memory of each worker process as of its last reply (empty in in-process mode)."""
+        with self._lock:
+            return [w.rss_mb for w in self._procs]
 
     def close(self) -> None:
         """Refuse new work, let running renders finish, release every worker's GL objects."""
@@ -317,7 +355,3 @@ class RenderPool:
             worker.kill()
         self._waiters.shutdown(wait=False, cancel_futures=True)
 
-
-def describe(pool: RenderPool) -> dict[str, Any]:
-    return {"workers": pool.workers, "pending": pool.pending, "timeout_s": pool.timeout_s,
-            "replaced": pool.replaced}

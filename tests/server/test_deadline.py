@@ -62,6 +62,14 @@ def _fake_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, st
     return module.SlowRenderer
 
 
+def _ended(process: Any, timeout: float = 10.0) -> bool:
+    """Whether the process has exited (polled: the pool's own thread may be the one that reaps it)."""
+    end = time.monotonic() + timeout
+    while process.exitcode is None and time.monotonic() < end:
+        time.sleep(0.05)
+    return process.exitcode is not None
+
+
 def _config(timeout_s: float) -> ServerConfig:
     cfg = demo_config()
     return dataclasses.replace(cfg, limits=dataclasses.replace(cfg.limits, render_timeout_s=timeout_s))
@@ -96,8 +104,7 @@ def test_worker_process_past_deadline_is_killed_and_replaced(tmp_path: Path, mon
         r = client.get(SLOW)
         assert r.status_code == 503 and r.json()["message"] == "Rendering took longer than the 3 s deadline."
         assert time.monotonic() - started < 6
-        old.process.join(10)
-        assert not old.process.is_alive()  # killed, not left sleeping with the slot
+        assert _ended(old.process)  # killed, not left sleeping with the slot
         ok = client.get(FAST)  # waits for the replacement process, within the deadline
         assert ok.status_code == 200, ok.text
         (new,) = pool._procs
@@ -107,7 +114,7 @@ def test_worker_process_past_deadline_is_killed_and_replaced(tmp_path: Path, mon
         assert crashed.status_code == 503 and "worker failed" in crashed.json()["message"]
         assert client.get(FAST.replace("10x10", "11x11")).status_code == 200
         assert pool.replaced == 2
-    assert not pool._procs and not new.process.is_alive()  # closed with the app
+    assert not pool._procs and _ended(new.process)  # closed with the app
 
 
 def test_fake_renders_are_real_images(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -115,3 +122,17 @@ def test_fake_renders_are_real_images(tmp_path: Path, monkeypatch: pytest.Monkey
     factory = _fake_factory(tmp_path, monkeypatch, "slow_fake_check", stall=0.0)
     image = factory("style.json").render(width=3, height=2, scale=2)
     assert image.array.shape == (4, 6, 4) and image.array.dtype == np.uint8
+
+
+def test_worker_over_its_memory_cap_is_recycled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    factory = _fake_factory(tmp_path, monkeypatch, "slow_fake_memory", stall=0.0)
+    cfg = _config(20.0)
+    cfg = dataclasses.replace(cfg, limits=dataclasses.replace(cfg.limits, worker_max_rss_mb=1.0))
+    with TestClient(create_app(cfg, renderer_factory=factory, workers=1)) as client:
+        pool = client.app.state.server.pool  # type: ignore[attr-defined]
+        (first,) = pool._procs
+        assert client.get(FAST).status_code == 200  # served, then retired: any process is over 1 MB
+        assert client.get(FAST.replace("10x10", "12x12")).status_code == 200  # by its successor
+        assert pool.recycled >= 1 and pool.replaced == 0
+        assert _ended(first.process)
+        assert "glrender_render_workers_recycled_total" in client.get("/metrics").text
