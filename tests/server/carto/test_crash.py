@@ -1,5 +1,5 @@
-"""A real server process is SIGKILLed while templates and API keys are being written; every template
-and key it acknowledged must be intact after a restart (SQLite WAL, synchronous=FULL)."""
+"""A real server process is SIGKILLed while templates, API keys and layergroups are being written; every
+one it acknowledged must be intact after a restart (SQLite WAL, synchronous=FULL)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from server.carto.storage import Storage, Store
 from tests.server.carto.conftest import template
 
 MASTER = "crash-key"
@@ -52,6 +53,34 @@ def start(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
     raise AssertionError("server did not start")
 
 
+def map_writer(port: int, stop: threading.Event, tokens: list[str], w: int) -> None:
+    """Creates anonymous maps (distinct configs, so distinct tokens) until stopped or cut off."""
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+        i = 0
+        while not stop.is_set():
+            css = f"#l {{ polygon-fill: #{(w * 100003 + i) % 0xFFFFFF:06x}; }}"
+            cfg = {"version": "1.3.0", "layers": [{"type": "mapnik", "options": {
+                "sql": "SELECT * FROM countries", "cartocss": css, "cartocss_version": "2.3.0"}}]}
+            try:
+                r = client.post("/api/v1/map", json=cfg)
+            except httpx.TransportError:
+                return
+            if r.status_code == 200:
+                tokens.append(r.json()["layergroupid"])
+            i += 1
+
+
+def check_layergroups(store: Store, port: int, tokens: list[str]) -> None:
+    """Every acknowledged layergroup is stored; the last one still draws."""
+    try:
+        missing = [t for t in tokens if store.get_layergroup(t.split(":")[0]) is None]
+    finally:
+        store.close()
+    assert missing == []
+    r = httpx.get(f"http://127.0.0.1:{port}/api/v1/map/static/center/{tokens[-1]}/1/0/0/8/8.png", timeout=60)
+    assert r.status_code == 200, r.text
+
+
 def test_sigkill_during_writes_loses_no_acknowledged_template(tmp_path: Path) -> None:
     port = free_port()
     proc = start(tmp_path, port)
@@ -87,13 +116,15 @@ def test_sigkill_during_writes_loses_no_acknowledged_template(tmp_path: Path) ->
                     keys[name] = r.json()["token"]
                 i += 1
 
+    layergroups: list[str] = []
     threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
     threads += [threading.Thread(target=key_writer, args=(w,)) for w in range(2)]
+    threads += [threading.Thread(target=map_writer, args=(port, stop, layergroups, w)) for w in range(2)]
     for t in threads:
         t.start()
     try:
         deadline = time.monotonic() + 10
-        while (len(acknowledged) < 40 or len(keys) < 20) and time.monotonic() < deadline:
+        while (len(acknowledged) < 40 or len(keys) < 20 or len(layergroups) < 10) and time.monotonic() < deadline:
             time.sleep(0.02)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
@@ -103,7 +134,7 @@ def test_sigkill_during_writes_loses_no_acknowledged_template(tmp_path: Path) ->
             t.join(10)
         if proc.poll() is None:
             proc.kill()
-    assert len(acknowledged) >= 40 and len(keys) >= 20
+    assert len(acknowledged) >= 40 and len(keys) >= 20 and len(layergroups) >= 10
     proc = start(tmp_path, port)
     try:
         r = httpx.get(f"http://127.0.0.1:{port}/api/v1/map/named", params={"api_key": MASTER})
@@ -118,6 +149,7 @@ def test_sigkill_during_writes_loses_no_acknowledged_template(tmp_path: Path) ->
         one = httpx.get(f"http://127.0.0.1:{port}/api/v1/map/named/{acknowledged[-1]}",
                         params={"api_key": MASTER}).json()["template"]
         assert one == template(acknowledged[-1])
+        check_layergroups(Storage(tmp_path / "store.sqlite"), port, layergroups)
     finally:
         proc.terminate()
         proc.wait(10)

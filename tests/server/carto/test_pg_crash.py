@@ -1,5 +1,5 @@
 """PostgreSQL storage keeps every acknowledged write: a real server process is SIGKILLed while four
-clients create templates and two create API keys, and after a restart each template and key it
+clients create templates, two API keys and two anonymous maps, and after a restart each one it
 acknowledged is there, intact.
 Also: the template limit holds under concurrent creations (the advisory lock)."""
 
@@ -18,7 +18,7 @@ import httpx
 from server.carto.errors import CartoError
 from server.carto.pgstorage import PostgresStorage
 from tests.server.carto.conftest import template
-from tests.server.carto.test_crash import APP, MAPS, MASTER, free_port
+from tests.server.carto.test_crash import APP, MAPS, MASTER, check_layergroups, free_port, map_writer
 
 
 def start(tmp_path: Path, port: int, storage: str) -> subprocess.Popen[bytes]:
@@ -73,13 +73,15 @@ def test_sigkill_during_writes_loses_no_acknowledged_template(tmp_path: Path, pg
                     keys[name] = r.json()["token"]
                 i += 1
 
+    layergroups: list[str] = []
     threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
     threads += [threading.Thread(target=key_writer, args=(w,)) for w in range(2)]
+    threads += [threading.Thread(target=map_writer, args=(port, stop, layergroups, w)) for w in range(2)]
     for t in threads:
         t.start()
     try:
         deadline = time.monotonic() + 10
-        while (len(acknowledged) < 40 or len(keys) < 20) and time.monotonic() < deadline:
+        while (len(acknowledged) < 40 or len(keys) < 20 or len(layergroups) < 10) and time.monotonic() < deadline:
             time.sleep(0.02)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
@@ -89,7 +91,7 @@ def test_sigkill_during_writes_loses_no_acknowledged_template(tmp_path: Path, pg
             t.join(10)
         if proc.poll() is None:
             proc.kill()
-    assert len(acknowledged) >= 40 and len(keys) >= 20
+    assert len(acknowledged) >= 40 and len(keys) >= 20 and len(layergroups) >= 10
     proc = start(tmp_path, port, pg_empty)
     try:
         r = httpx.get(f"http://127.0.0.1:{port}/api/v1/map/named", params={"api_key": MASTER})
@@ -105,6 +107,7 @@ def test_sigkill_during_writes_loses_no_acknowledged_template(tmp_path: Path, pg
             one = httpx.get(f"http://127.0.0.1:{port}/api/v1/map/named/{name}",
                             params={"api_key": MASTER}).json()["template"]
             assert one == template(name)
+        check_layergroups(PostgresStorage(pg_empty), port, layergroups)
     finally:
         proc.terminate()
         proc.wait(10)
