@@ -15,6 +15,7 @@ from glrender.buckets.base import tile_context
 from glrender.geo.camera import TileID
 from glrender.style.expressions import types as T
 from glrender.symbol.anchors import Anchor, center_anchor, clip_lines, line_anchors
+from glrender.symbol.circles import LineCircles, line_circles
 from glrender.symbol.merge import merge_lines
 from glrender.symbol.polylabel import pole_of_inaccessibility
 from glrender.symbol.resources import SymbolResources
@@ -50,6 +51,8 @@ class SymbolInstance:
     label: str = ""
     # text-variable-anchor: the label laid out for each candidate anchor, tried in order by placement
     variants: list[TextLayout] = field(default_factory=list)
+    # a label following its line collides as circles along it
+    circles: LineCircles | None = None
 
 
 @dataclass
@@ -159,6 +162,8 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
     tile_px_ratio = extent / (512.0 * overscaling)
     spacing = float(lay["symbol-spacing"].evaluate(zoom)) * tile_px_ratio
     max_angle = math.radians(float(lay["text-max-angle"].evaluate(zoom)))
+    text_padding = float(lay["text-padding"].evaluate(zoom)) * tile_px_ratio
+    text_map_aligned = lay["text-rotation-alignment"].evaluate(zoom) in ("map", "auto")
     line_height = float(lay["text-line-height"].evaluate(zoom)) * ONE_EM
     sort_prop = lay.get("symbol-sort-key")
     z_order = lay["symbol-z-order"].evaluate(zoom)
@@ -269,6 +274,13 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
         ctx.zoom = zoom
         box_scale = tile_px_ratio * text_max_size / ONE_EM
         label = "".join(s.text for s in secs) if text is not None else ""
+        # Collision circles are sized with the layout text size (zoom + 1, or the tile's zoom for a
+        # size depending on zoom only, as MapLibre Native evaluates it) and text-padding.
+        circle_size = 0.0
+        if text is not None and along and text_map_aligned:
+            lz = zoom if size_prop.is_feature_constant else zoom + 1
+            circle_size = float(size_prop.evaluate(lz, f, ctx=_at(ctx, lz)) or 0.0) * tile_px_ratio / ONE_EM
+            ctx.zoom = zoom
         for anchor_pt, line in _anchors(f, lines_override, placement, spacing, max_angle, label_len * box_scale,
                                         3 / 5 * ONE_EM * box_scale if text is not None else 0.0,
                                         overscaling, extent, box_scale):
@@ -278,9 +290,16 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
                 if any((anchor_pt.x - x) ** 2 + (anchor_pt.y - y) ** 2 < (spacing / 2) ** 2 for x, y in near):
                     continue
                 near.append((anchor_pt.x, anchor_pt.y))
+            circles = None
+            if circle_size > 0 and line is not None and text is not None:
+                left, top, right, bottom = text.box
+                circles = line_circles(line, (anchor_pt.x, anchor_pt.y), anchor_pt.segment,
+                                       (right - left) * circle_size + 2 * text_padding,
+                                       (bottom - top) * circle_size + 2 * text_padding, circle_size, overscaling)
             bucket.instances.append(SymbolInstance(fi, anchor_pt, line, text, icon, key, offset, rotate,
                                                    icon_anchor=icon_anchor, icon_offset=icon_offset,
-                                                   icon_rotate=icon_rotate, label=label, variants=variants))
+                                                   icon_rotate=icon_rotate, label=label, variants=variants,
+                                                   circles=circles))
     if sort_prop is not None and not sort_prop.is_constant and z_order != "viewport-y":
         bucket.instances.sort(key=lambda s: s.sort_key)  # stable: ties keep feature order
     for i, inst in enumerate(bucket.instances):

@@ -1,8 +1,10 @@
-"""The collision index: axis-aligned boxes in screen pixels of the WHOLE output image, in a grid.
+"""The collision index: shapes in screen pixels of the WHOLE output image, in a grid.
 
-MapLibre's CollisionIndex works on the viewport plus a 100 px margin; boxes entirely outside that area
-are never placed. Overlap modes: "never" symbols avoid every box, "always" ignore them, "cooperative"
-ones only avoid boxes of "never" symbols.
+Shapes are axis-aligned boxes ``(x1, y1, x2, y2)`` or circles ``(cx, cy, r)``; labels along lines
+collide as a chain of circles, everything else as boxes, as in MapLibre's GridIndex. MapLibre's
+CollisionIndex works on the viewport plus a 100 px margin; shapes entirely outside that area are never
+placed. Overlap modes: "never" symbols avoid every shape, "always" ignore them, "cooperative" ones only
+avoid shapes of "never" symbols.
 """
 
 from __future__ import annotations
@@ -10,6 +12,36 @@ from __future__ import annotations
 import math
 
 VIEWPORT_PADDING = 100.0
+
+# (x1, y1, x2, y2) or (cx, cy, r)
+Shape = tuple[float, ...]
+
+
+def bounds(s: Shape) -> tuple[float, float, float, float]:
+    if len(s) == 3:
+        cx, cy, r = s
+        return (cx - r, cy - r, cx + r, cy + r)
+    return (s[0], s[1], s[2], s[3])
+
+
+def _collide(a: Shape, b: Shape) -> bool:
+    if len(a) == 4 and len(b) == 4:
+        # touching counts, as in MapLibre's grid
+        return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+    if len(a) == 3 and len(b) == 3:
+        dx, dy, rr = a[0] - b[0], a[1] - b[1], a[2] + b[2]
+        return dx * dx + dy * dy < rr * rr
+    c, box = (a, b) if len(a) == 3 else (b, a)
+    hw, hh = (box[2] - box[0]) / 2, (box[3] - box[1]) / 2
+    dx = abs(c[0] - (box[0] + hw))
+    dy = abs(c[1] - (box[1] + hh))
+    r = c[2]
+    if dx > hw + r or dy > hh + r:
+        return False
+    if dx <= hw or dy <= hh:
+        return True
+    ex, ey = dx - hw, dy - hh
+    return ex * ex + ey * ey <= r * r
 
 
 class CollisionGrid:
@@ -22,9 +54,10 @@ class CollisionGrid:
         self.cols = max(1, math.ceil((self.x1 - self.x0) / cell))
         self.rows = max(1, math.ceil((self.y1 - self.y0) / cell))
         self._cells: dict[int, list[int]] = {}
-        self._boxes: list[tuple[float, float, float, float, str]] = []
+        self._shapes: list[tuple[Shape, str]] = []
 
-    def inside(self, x1: float, y1: float, x2: float, y2: float) -> bool:
+    def inside(self, *shape: float) -> bool:
+        x1, y1, x2, y2 = bounds(shape)
         return x2 >= self.x0 and x1 < self.x1 and y2 >= self.y0 and y1 < self.y1
 
     def _span(self, x1: float, y1: float, x2: float, y2: float) -> tuple[int, int, int, int]:
@@ -35,24 +68,24 @@ class CollisionGrid:
         cy2 = max(0, min(self.rows - 1, int((y2 - self.y0) // c)))
         return cx1, cy1, cx2, cy2
 
-    def hit(self, x1: float, y1: float, x2: float, y2: float, mode: str = "never") -> bool:
-        cx1, cy1, cx2, cy2 = self._span(x1, y1, x2, y2)
-        boxes = self._boxes
+    def hit(self, *shape: float, mode: str = "never") -> bool:
+        cx1, cy1, cx2, cy2 = self._span(*bounds(shape))
+        shapes = self._shapes
         for cy in range(cy1, cy2 + 1):
             row = cy * self.cols
             for cx in range(cx1, cx2 + 1):
                 for k in self._cells.get(row + cx, ()):
-                    bx1, by1, bx2, by2, bmode = boxes[k]
-                    if mode == "cooperative" and bmode != "never":
+                    other, omode = shapes[k]
+                    if mode == "cooperative" and omode != "never":
                         continue
-                    if x1 <= bx2 and bx1 <= x2 and y1 <= by2 and by1 <= y2:
+                    if _collide(shape, other):
                         return True
         return False
 
-    def insert(self, x1: float, y1: float, x2: float, y2: float, mode: str = "never") -> None:
-        k = len(self._boxes)
-        self._boxes.append((x1, y1, x2, y2, mode))
-        cx1, cy1, cx2, cy2 = self._span(x1, y1, x2, y2)
+    def insert(self, *shape: float, mode: str = "never") -> None:
+        k = len(self._shapes)
+        self._shapes.append((tuple(shape), mode))
+        cx1, cy1, cx2, cy2 = self._span(*bounds(shape))
         for cy in range(cy1, cy2 + 1):
             row = cy * self.cols
             for cx in range(cx1, cx2 + 1):

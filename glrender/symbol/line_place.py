@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from glrender.symbol.bucket import SymbolBucket, SymbolInstance
+from glrender.symbol.circles import tile_distance, used_circles
 from glrender.symbol.project import View, along_line, glyph_corners_along
+from glrender.text.shaping import ONE_EM
 
 Box = tuple[float, float, float, float]
+Shape = tuple[float, ...]  # a box (x1, y1, x2, y2) or a circle (cx, cy, r)
 
 
 def _aabb(c: np.ndarray) -> Box:
@@ -15,9 +20,11 @@ def _aabb(c: np.ndarray) -> Box:
 
 
 def line_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, tvec: np.ndarray, fs: float,
-                  pitch_align: str, keep_upright: bool) -> tuple[np.ndarray, list[Box]] | None:
-    """Clip-space corners (n, 4, 4) of the glyphs of a line label and its collision boxes (CSS px);
-    None when the label does not fit on its line."""
+                  pitch_align: str, keep_upright: bool, size: float = 0.0
+                  ) -> tuple[np.ndarray, list[Shape]] | None:
+    """Clip-space corners (n, 4, 4) of the glyphs of a line label and its collision shapes (CSS px):
+    its circles along the line when it has them (``size`` is the text size), else glyph boxes. None
+    when the label does not fit on its line."""
     text = inst.text
     assert text is not None and inst.line is not None
     line_w = view.tile_to_world(bucket.tile, bucket.extent, inst.line)
@@ -48,7 +55,13 @@ def line_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, tvec: 
             if not ok:
                 return None
     cw = glyph_corners_along(pts, ang, text.quads, fs, 0.0)
-    return _project(view, cw, tvec, pitch_align)
+    clip, boxes = _project(view, cw, tvec, pitch_align)
+    if inst.circles is None or size <= 0:
+        return clip, list(boxes)
+    shapes = circle_shapes(view, bucket, inst, plane_line, plane_anchor, tvec, size, pitch_align)
+    if shapes is None:
+        return None
+    return clip, list(shapes)
 
 
 def _project(view: View, cw: np.ndarray, tvec: np.ndarray, pitch_align: str) -> tuple[np.ndarray, list[Box]]:
@@ -60,3 +73,39 @@ def _project(view: View, cw: np.ndarray, tvec: np.ndarray, pitch_align: str) -> 
         px = cw + tvec
         clip = view.screen_to_clip(px.reshape(-1, 2)).reshape(len(cw), 4, 4)
     return clip, [_aabb(p) for p in px]
+
+
+def circle_shapes(view: View, bucket: SymbolBucket, inst: SymbolInstance, plane_line: np.ndarray,
+                  plane_anchor: np.ndarray, tvec: np.ndarray, size: float, pitch_align: str
+                  ) -> list[tuple[float, float, float]] | None:
+    """The collision circles (CSS px) a line label uses this frame; None when its first or last glyph
+    falls off the line."""
+    circles = inst.circles
+    text = inst.text
+    assert circles is not None and text is not None and inst.line is not None
+    cam = view.camera
+    tile = bucket.tile
+    px_per_unit = cam.world_size / 2.0 ** tile.z / bucket.extent      # at the camera's zoom
+    layout_px_per_unit = 512.0 * 2.0 ** (tile.overscaled_z - tile.z) / bucket.extent
+    scale = size / ONE_EM
+    ox, oy = inst.text_offset[0] * scale, inst.text_offset[1] * scale
+    tile_anchor = np.array([inst.anchor.x, inst.anchor.y], np.float64)
+    anchor_w = view.tile_to_world(tile, bucket.extent, tile_anchor[None])
+    w = float(view.to_screen(anchor_w)[1][0])
+    # viewport-aligned labels in pitched views take more of the line than their flat length
+    stretch = 1.0 if pitch_align == "map" else w / (math.cos(cam.pitch_rad) * view.ccd)
+    ends = []
+    for g in (text.centers[0], text.centers[-1]):
+        got = tile_distance(plane_line, inst.line, inst.anchor.segment, plane_anchor, tile_anchor, g * scale + ox)
+        if got is None:
+            return None
+        prev_tile, last_plane, angle = got
+        last_tile = last_plane / px_per_unit
+        ends.append(prev_tile + last_tile + (stretch - 1) * last_tile * abs(math.sin(angle)))
+    del oy  # MapLibre's collision circles stay on the line whatever the text offset across it
+    world = view.tile_to_world(tile, bucket.extent, circles.centers)
+    if tvec.any():
+        world = world + tvec
+    screen = view.to_screen(world)[0]
+    radius = circles.radius * layout_px_per_unit * (0.5 + 0.5 * view.ccd / w)
+    return used_circles(circles, ends[0], ends[1], screen, radius)

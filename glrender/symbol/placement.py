@@ -168,7 +168,9 @@ def _moved(view: View, world: np.ndarray, tvec: np.ndarray, px: np.ndarray) -> n
     return view.to_screen((world + tvec)[None])[0][0]
 
 
-def _pad(b: tuple[float, float, float, float], p: float) -> tuple[float, float, float, float]:
+def _pad(b: tuple[float, ...], p: float) -> tuple[float, ...]:
+    if len(b) == 3:
+        return b  # a line label's collision circle: text-padding is already in its radius
     return (b[0] - p, b[1] - p, b[2] + p, b[3] + p)
 
 
@@ -489,7 +491,7 @@ def _text_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, ancho
     text = inst.text
     assert text is not None
     if placement != "point" and inst.line is not None:
-        return line_geometry(view, bucket, inst, tvec, fs, pitch_align, keep_upright)
+        return line_geometry(view, bucket, inst, tvec, fs, pitch_align, keep_upright, size)
     rot = math.radians(inst.text_rotate)
     c = corners(text.quads)
     if pitch_align == "map":
