@@ -15,10 +15,6 @@ Box = tuple[float, float, float, float]
 Shape = tuple[float, ...]  # a box (x1, y1, x2, y2) or a circle (cx, cy, r)
 
 
-def _aabb(c: np.ndarray) -> Box:
-    return (float(c[..., 0].min()), float(c[..., 1].min()), float(c[..., 0].max()), float(c[..., 1].max()))
-
-
 def line_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, tvec: np.ndarray, fs: float,
                   pitch_align: str, keep_upright: bool, size: float = 0.0
                   ) -> tuple[np.ndarray, list[Shape]] | None:
@@ -55,16 +51,19 @@ def line_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, tvec: 
             if not ok:
                 return None
     cw = glyph_corners_along(pts, ang, text.quads, fs, 0.0)
-    clip, boxes = _project(view, cw, tvec, pitch_align)
+    clip, px = _project(view, cw, tvec, pitch_align)
     if inst.circles is None or size <= 0:
-        return clip, list(boxes)
+        # one box around each glyph, all corners at once
+        lo, hi = px.min(axis=1), px.max(axis=1)
+        return clip, [(float(a[0]), float(a[1]), float(b[0]), float(b[1])) for a, b in zip(lo, hi, strict=True)]
     shapes = circle_shapes(view, bucket, inst, plane_line, plane_anchor, tvec, size, pitch_align)
     if shapes is None:
         return None
     return clip, list(shapes)
 
 
-def _project(view: View, cw: np.ndarray, tvec: np.ndarray, pitch_align: str) -> tuple[np.ndarray, list[Box]]:
+def _project(view: View, cw: np.ndarray, tvec: np.ndarray, pitch_align: str) -> tuple[np.ndarray, np.ndarray]:
+    """Clip-space (n, 4, 4) and CSS px (n, 4, 2) corners of glyphs given on the label plane."""
     if pitch_align == "map":
         world = cw + tvec if tvec.any() else cw
         clip = view.world_to_clip(world.reshape(-1, 2)).reshape(len(cw), 4, 4)
@@ -72,7 +71,7 @@ def _project(view: View, cw: np.ndarray, tvec: np.ndarray, pitch_align: str) -> 
     else:
         px = cw + tvec
         clip = view.screen_to_clip(px.reshape(-1, 2)).reshape(len(cw), 4, 4)
-    return clip, [_aabb(p) for p in px]
+    return clip, px
 
 
 def circle_shapes(view: View, bucket: SymbolBucket, inst: SymbolInstance, plane_line: np.ndarray,
