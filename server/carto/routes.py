@@ -14,7 +14,6 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from server.carto.config import CartoConfig
 from server.carto.errors import CartoError, error_response
 from server.carto.geometry import MAX_SIZE, View, bbox_view
 from server.carto.render import check_format
-from server.carto.service import CartoService, template_name
+from server.carto.service import CartoService, Layergroup, template_name
 from server.carto.template import check_template
 
 log = logging.getLogger("glrender.server.carto")
@@ -240,10 +239,12 @@ def _size(request: Request) -> tuple[int, int, str]:
     return width, height, fmt
 
 
-def _image(data: bytes, fmt: str, modified: float) -> Response:
+async def _image(service: CartoService, data: bytes, fmt: str, lg: Layergroup, template: str | None = None) -> Response:
+    from starlette.concurrency import run_in_threadpool
+
     ttl = FALLBACK_TTL - int(time.time()) % FALLBACK_TTL
-    return Response(data, media_type=MEDIA[fmt], headers={"Cache-Control": f"public,max-age={ttl}",
-                                                           "Last-Modified": formatdate(modified, usegmt=True)})
+    headers = await run_in_threadpool(service.image_headers, lg.config, lg.cachebuster, template)  # SQL: off the loop
+    return Response(data, media_type=MEDIA[fmt], headers={"Cache-Control": f"public,max-age={ttl}", **headers})
 
 
 async def static_center(request: Request, service: CartoService) -> Response:
@@ -259,7 +260,7 @@ async def static_center(request: Request, service: CartoService) -> Response:
     lg = service.load_layergroup(request.path_params["token"], auth_tokens(request))
     view = View(min(int(z), 24), lng, lat, width, height)
     data = await service.render(lg.config, request.query_params.get("layer"), view, fmt)
-    return _image(data, fmt, lg.cachebuster / 1000 if lg.cachebuster else service.data_modified(lg.config))
+    return await _image(service, data, fmt, lg)
 
 
 async def static_bbox(request: Request, service: CartoService) -> Response:
@@ -271,7 +272,7 @@ async def static_bbox(request: Request, service: CartoService) -> Response:
     lg = service.load_layergroup(request.path_params["token"], auth_tokens(request))
     view = bbox_view(w, s, e, n, width, height)
     data = await service.render(lg.config, request.query_params.get("layer"), view, fmt)
-    return _image(data, fmt, lg.cachebuster / 1000 if lg.cachebuster else service.data_modified(lg.config))
+    return await _image(service, data, fmt, lg)
 
 
 async def static_named(request: Request, service: CartoService) -> Response:
@@ -282,7 +283,7 @@ async def static_named(request: Request, service: CartoService) -> Response:
     view = service.named_view(t, lg.config, query, width, height)
     layer = request.query_params.get("layer") or service.preview_layers(t, lg.config)
     data = await service.render(lg.config, layer, view, fmt)
-    return _image(data, fmt, lg.cachebuster / 1000 if lg.cachebuster else service.data_modified(lg.config))
+    return await _image(service, data, fmt, lg, t["name"])
 
 
 async def preflight(request: Request, service: CartoService) -> Response:

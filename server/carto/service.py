@@ -5,11 +5,15 @@ routes.py turns requests into calls here; everything here raises CartoError with
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import formatdate
+from pathlib import Path
 from typing import Any
 
 from server.carto import template as tpl
@@ -63,6 +67,7 @@ class CartoService:
         self.builder = StyleBuilder(self.db, config.http_allowlist)
         self.renderer = RenderThread()
         self.database_id = config.database or "demo.gpkg"
+        self.database_name = _database_name(config.database)
         # The file's keys replace the stored keys of source "config": removing one from the file revokes it.
         self.storage.sync_config_keys(config.user, config_keys(config.master_api_key, config.api_keys))
         if config.demo_map:
@@ -100,6 +105,25 @@ class CartoService:
             return float(stamp) if stamp is not None else float(self.db.last_modified())
         except CartoError:
             return time.time()
+
+    def image_headers(self, cfg: MapConfig, cachebuster_ms: int, template: str | None = None) -> dict[str, str]:
+        """Last-Modified (the token's cache buster, else the data's time) and CARTO's cache-invalidation
+        headers naming the tables an image reads: X-Cache-Channel and Surrogate-Key."""
+        try:
+            tables = self.affected_tables(cfg)
+        except CartoError:
+            tables = []
+        modified = cachebuster_ms / 1000 if cachebuster_ms else self.data_modified(cfg)
+        headers = {"Last-Modified": formatdate(modified, usegmt=True)}
+        names = [_qualified(t) for t in tables]
+        keys = [f"t:{_short_hash(f'{self.database_name}:{n}')}" for n in names]
+        if template:
+            keys.append(f"n:{_short_hash(f'{self.config.user}:{template}')}")
+        if names:
+            headers["X-Cache-Channel"] = f"{self.database_name}:{','.join(names)}"
+        if keys:
+            headers["Surrogate-Key"] = " ".join(keys)
+        return headers
 
     def affected_tables(self, cfg: MapConfig) -> list[str]:
         """The tables the mapnik layers read (from their SQL, plus ``affected_tables``)."""
@@ -268,6 +292,28 @@ class CartoService:
         style, _warnings = await run_in_threadpool(self.builder.style, layers, view, px)
         array = await self.renderer.render(style, kwargs)
         return await run_in_threadpool(encode, array, fmt)
+
+
+def _database_name(location: str | None) -> str:
+    """The name X-Cache-Channel gives the database: a PostgreSQL URL's database, a file's stem."""
+    from urllib.parse import urlsplit
+
+    if location is None:
+        return "demo"
+    if location.startswith(("postgresql://", "postgres://")):
+        return urlsplit(location).path.lstrip("/") or "postgres"
+    return Path(location).stem
+
+
+def _qualified(table: str) -> str:
+    """``schema.table`` without quotes; SQLite tables are in its ``main`` schema."""
+    name = table.replace('"', "")
+    return name if "." in name else f"main.{name}"
+
+
+def _short_hash(text: str) -> str:
+    """Windshaft-cartodb's short key: the first 6 characters of the base64 SHA-256."""
+    return base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()[:6]
 
 
 def template_name(name: str) -> str:

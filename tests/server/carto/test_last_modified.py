@@ -4,6 +4,8 @@ tables' change counters where there is none), not the time the server started.""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import shutil
 import sqlite3
 import time
@@ -66,6 +68,23 @@ def test_geopackage_tables_last_change(tmp_path: Path) -> None:
             r = client.get(url)
             assert r.status_code == 200
             assert r.headers["last-modified"] == formatdate(stamp, usegmt=True) == "Wed, 02 Jan 2030 03:04:05 GMT"
+            # CARTO's invalidation headers name the tables read (database "data", SQLite's schema "main").
+            assert r.headers["x-cache-channel"] == "data:main.cities,main.countries"
+            assert r.headers["surrogate-key"] == f"t:{short('data:main.cities')} t:{short('data:main.countries')}"
+
+
+def short(text: str) -> str:
+    return base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()[:6]
+
+
+def test_named_static_surrogate_keys(client: TestClient) -> None:
+    r = client.get("/api/v1/map/static/named/world_population/64/32.png")
+    keys = r.headers["surrogate-key"].split()
+    assert keys[-1] == f"n:{short('glrender:world_population')}" and len(keys) == 4  # three tables, the map
+    assert r.headers["x-cache-channel"] == "demo:main.cities,main.countries,main.helsinki_building"
+    token = client.post("/api/v1/map", json=mapconfig({"type": "plain", "options": {"color": "red"}})).json()
+    r = client.get(f"/api/v1/map/static/center/{token['layergroupid']}/1/0/0/8/8.png")
+    assert "x-cache-channel" not in r.headers and "surrogate-key" not in r.headers  # no tables, nothing to name
 
 
 def test_named_static_carries_the_data_time(client: TestClient) -> None:
@@ -91,6 +110,10 @@ def test_postgres_cdb_tablemetadata(tmp_path: Path, pg_demo: str, pg_empty: str)
         assert after > before
         r = client.get(f"/api/v1/map/static/center/{token}/2/0/0/64/64.png")
         assert parsedate_to_datetime(r.headers["last-modified"]).timestamp() == int(after)
+        with psycopg.connect(pg_demo, autocommit=True) as conn:
+            schema, db = conn.execute("SELECT current_schema(), current_database()").fetchone()
+        assert r.headers["x-cache-channel"] == f"{db}:{schema}.cities"
+        assert r.headers["surrogate-key"] == f"t:{short(f'{db}:{schema}.cities')}"
 
 
 def test_postgres_tables_without_metadata_follow_their_changes(tmp_path: Path, pg_url: str, pg_demo: str,
