@@ -98,7 +98,7 @@ class Renderer:
     def camera(self, *, center: Sequence[float] | None = None, zoom: float | None = None,
                bearing: float | None = None, pitch: float | None = None, width: int = 512,
                height: int = 512, scale: float = 1, bbox: Sequence[float] | None = None,
-               padding: float = 0) -> Camera:
+               padding: float = 0, roll: float | None = None) -> Camera:
         """The camera a render call would use (style defaults fill what is not given)."""
         for name, v in (("width", width), ("height", height)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
@@ -130,15 +130,17 @@ class Renderer:
         p = _num("pitch", st.pitch if pitch is None else pitch)
         if not 0 <= p <= MAX_PITCH:
             raise RenderError(f"pitch must be within 0..{MAX_PITCH:g}, got {p!r}")
-        return Camera(lon, lat, z, b % 360.0, p, width, height, scale)
+        r = _num("roll", st.roll if roll is None else roll)
+        return Camera(lon, lat, z, b % 360.0, p, width, height, scale, roll=r)
 
     def render(self, center: Sequence[float] | None = None, zoom: float | None = None,
                bearing: float | None = None, pitch: float | None = None, width: int = 512,
                height: int = 512, scale: float = 1, bbox: Sequence[float] | None = None,
-               padding: float = 0) -> Image:
-        """Render a view. Without center/zoom the style's own apply; ``bbox`` (W, S, E, N) fits a box."""
+               padding: float = 0, roll: float | None = None) -> Image:
+        """Render a view. Without center/zoom the style's own apply; ``bbox`` (W, S, E, N) fits a box.
+        ``roll`` (degrees, default the style's) turns the camera about its view axis."""
         cam = self.camera(center=center, zoom=zoom, bearing=bearing, pitch=pitch, width=width,
-                          height=height, scale=scale, bbox=bbox, padding=padding)
+                          height=height, scale=scale, bbox=bbox, padding=padding, roll=roll)
         with self._lock:
             gstate = dict(self.style.global_state_defaults)
             works = plan_frame(self.style, cam, self.sources, self.buckets, gstate, self.symbols)

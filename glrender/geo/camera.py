@@ -85,10 +85,11 @@ class Camera:
     height: int = 512
     scale: float = 1.0
     fov: float = FOV
+    roll: float = 0.0  # degrees about the view axis, applied after pitch (MapLibre's roll)
     _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        for name in ("lon", "lat", "zoom", "bearing", "pitch", "scale"):
+        for name in ("lon", "lat", "zoom", "bearing", "pitch", "scale", "roll"):
             v = getattr(self, name)
             if not isinstance(v, int | float) or not math.isfinite(v):
                 raise RenderError(f"{name} must be a finite number, got {v!r}")
@@ -164,6 +165,7 @@ class Camera:
             m = perspective(self.fov, self.width / self.height, near, far)
             m = m @ scale(1, -1, 1)
             m = m @ translate(0, 0, -self.camera_to_center_distance)
+            m = m @ rotate_z(-math.radians(self.roll))
             m = m @ rotate_x(self.pitch_rad)
             m = m @ rotate_z(self.angle)
             m = m @ translate(-x, -y, 0)
@@ -193,6 +195,7 @@ class Camera:
         x, y = self.center_point
         m = perspective(self.fov, self.width / self.height, near, far)
         m = m @ scale(1, -1, 1) @ translate(0, 0, -self.camera_to_center_distance)
+        m = m @ rotate_z(-math.radians(self.roll))
         return m @ rotate_x(self.pitch_rad) @ rotate_z(self.angle) @ translate(-x, -y, 0)
 
     def tile_matrix(self, tile: TileID, extent: float, proj: np.ndarray | None = None) -> np.ndarray:

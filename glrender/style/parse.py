@@ -277,4 +277,5 @@ def parse_style(source: str | os.PathLike[str] | Mapping[str, Any]) -> Style:
         pitch=_num(doc.get("pitch"), "pitch", 0.0) or 0.0, light=_light(doc.get("light"), gs),
         sprite=sprite, glyphs=_str(doc.get("glyphs"), "glyphs"), base_dir=base_dir,
         global_state_defaults=gs, metadata=metadata if isinstance(metadata, dict) else {}, raw=doc,
+        roll=_num(doc.get("roll"), "roll", 0.0) or 0.0,
     )

@@ -79,6 +79,7 @@ class Style:
     global_state_defaults: Mapping[str, Any]
     metadata: Mapping[str, Any]
     raw: Mapping[str, Any]
+    roll: float = 0.0  # degrees, the camera's rotation about its view axis (style root "roll")
 
     def layer(self, layer_id: str) -> Layer:
         for lyr in self.layers:

@@ -42,6 +42,20 @@ def test_bearing_is_clockwise() -> None:
     assert px == pytest.approx([256.0, 156.0], abs=1e-6)
 
 
+def test_roll_turns_the_image_about_its_centre() -> None:
+    # MapLibre applies roll about the view axis after pitch: the pitched image turns as a whole, the
+    # same way a bearing turns a flat one (east goes up for 90 degrees).
+    flat = Camera(0.0, 0.0, 2.0, 0.0, 0.0, 512, 512, roll=90.0)
+    cx, cy = flat.center_point
+    assert flat.project(np.array([[cx + 100, cy]]))[0] == pytest.approx([256.0, 156.0], abs=1e-6)
+    pts = np.array([[cx + 70, cy - 40], [cx - 30, cy + 90]])
+    base = Camera(0.0, 0.0, 2.0, 20.0, 55.0, 512, 512).project(pts)
+    rolled = Camera(0.0, 0.0, 2.0, 20.0, 55.0, 512, 512, roll=30.0).project(pts)
+    a = math.radians(30.0)
+    rot = np.array([[math.cos(a), math.sin(a)], [-math.sin(a), math.cos(a)]])
+    assert rolled == pytest.approx((base - 256.0) @ rot.T + 256.0, abs=1e-6)
+
+
 def test_camera_distance_and_fov() -> None:
     cam = Camera(0, 0, 0, 0, 0, 512, 1280)
     assert cam.camera_to_center_distance == pytest.approx(0.5 / math.tan(0.6435011087932844 / 2) * 1280)
