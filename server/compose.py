@@ -12,11 +12,9 @@ between them: map below, overlays, map above.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +23,7 @@ import numpy as np
 
 from glrender.errors import GlrenderError, StyleError
 from server.errors import ApiError
+from server.glthreads import ThreadBoundRenderer
 from server.layering import ShapeArt, ShapePainter, runs
 from server.pins import composite, composite_layer, pin_image
 from server.styleparams import BAD_FILTER, StyleEdit, apply_edit
@@ -55,53 +54,6 @@ def default_renderer_factory(style: Path | dict[str, Any], base_dir: str | None)
     from glrender.api import Renderer  # lazy: the app can be built and tested without GL
 
     return Renderer(style if isinstance(style, dict) else str(style), base_dir=base_dir)
-
-
-# Idle GL threads, kept for the next renderer: Mesa never frees a GL context made on a thread that
-# exits (about 5 MB each, measured), so threads are reused instead of ended. Bounded by how many
-# renderers a worker keeps at once (configured styles + EDITED_RENDERERS), plus this margin.
-_IDLE_GL_THREADS: list[ThreadPoolExecutor] = []
-_IDLE_GL_LOCK = threading.Lock()
-MAX_IDLE_GL_THREADS = 16
-
-
-def _gl_thread() -> ThreadPoolExecutor:
-    with _IDLE_GL_LOCK:
-        if _IDLE_GL_THREADS:
-            return _IDLE_GL_THREADS.pop()
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="gl")
-
-
-def _return_gl_thread(thread: ThreadPoolExecutor) -> None:
-    with _IDLE_GL_LOCK:
-        if len(_IDLE_GL_THREADS) < MAX_IDLE_GL_THREADS:
-            _IDLE_GL_THREADS.append(thread)
-            return
-    thread.shutdown(wait=True)
-
-
-class ThreadBoundRenderer:
-    """A Renderer that lives on a thread of its own. An OpenGL context is current per thread, and a
-    Renderer releases its GL objects without making its context current first, so two live Renderers
-    on one thread could free each other's objects. One thread per live Renderer keeps each context
-    current where it is used; the thread goes back to a pool when the Renderer is closed."""
-
-    def __init__(self, factory: RendererFactory, style: Path | dict[str, Any], base_dir: str | None) -> None:
-        self._thread = _gl_thread()
-        try:
-            self._renderer = self._thread.submit(factory, style, base_dir).result()
-        except BaseException:
-            _return_gl_thread(self._thread)
-            raise
-
-    def render(self, **kwargs: Any) -> RenderedImage:
-        return self._thread.submit(lambda: self._renderer.render(**kwargs)).result()
-
-    def close(self) -> None:
-        try:
-            self._thread.submit(self._renderer.close).result()
-        finally:
-            _return_gl_thread(self._thread)
 
 
 @dataclass(frozen=True)

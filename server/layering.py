@@ -6,27 +6,33 @@ drawn separately under the same camera and stacked as layers:
 
     map below before_layer  |  overlay items in URL order  |  map from before_layer up
 
-Consecutive GeoJSON/path shapes form one *run*, drawn as GeoJSON fill/line layers by a short-lived
-Renderer (so they follow bearing and pitch like map layers); pins and custom markers are sprites put
-at the projected pixel of their coordinate. Stacking the runs and markers one after another in URL
+Consecutive GeoJSON/path shapes form one *run*, drawn as GeoJSON fill/line layers by a small
+Renderer of their own (so they follow bearing and pitch like map layers); pins and custom markers
+are sprites put at the projected pixel of their coordinate. Stacking the runs and markers one after another in URL
 order gives the spec's Z-order (the last overlay is on top) for any mix of kinds.
 
-Short-lived overlay Renderers are created on one long-lived GL thread per worker (``ShapePainter``):
-a GL context made on a thread that then exits is never freed by Mesa (about 5 MB per request,
-measured), while create/close on a thread that stays alive does not grow.
+Overlay Renderers live on pooled GL threads that are never ended (glthreads.py: Mesa never frees a
+GL context made on a thread that exits, about 5 MB a request when each overlay had a thread of its
+own), and the last few are kept for requests that repeat an overlay (``ShapePainter``). Making and
+releasing a GL context still leaks about 40 KB inside Mesa, which workers.py bounds by recycling.
 """
 
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from server.glthreads import ThreadBoundRenderer
+
 if TYPE_CHECKING:
     from server.compose import RendererFactory
+
+KEEP_OVERLAY_RENDERERS = 4  # per worker; each holds a small GL context and the run's buckets
 
 
 @dataclass(frozen=True)
@@ -78,25 +84,34 @@ def runs(items: tuple[Any, ...]) -> Iterator[tuple[ShapeArt, ...] | Any]:
 
 
 class ShapePainter:
-    """Draws runs of overlay shapes, each with a Renderer made and closed on this painter's one GL
-    thread (see the module docstring for why the thread must outlive the Renderers)."""
+    """Draws runs of overlay shapes, each with a Renderer of its own on a pooled GL thread (see
+    glthreads.py). The last few are kept, keyed by their style, so a path or shape that many requests
+    repeat (the same route at other sizes or places) is neither re-tessellated nor given a new GL
+    context. Not thread-safe: one per RenderSession."""
 
-    def __init__(self, factory: RendererFactory) -> None:
+    def __init__(self, factory: RendererFactory, keep: int = KEEP_OVERLAY_RENDERERS) -> None:
         self.factory = factory
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gl-overlay")
+        self.keep = keep
+        self._kept: OrderedDict[str, ThreadBoundRenderer] = OrderedDict()
 
     def draw(self, run: tuple[ShapeArt, ...], camera: dict[str, Any]) -> np.ndarray:
         """Straight-alpha RGBA of the run alone on a transparent canvas."""
         style = overlay_style(tuple(s.features for s in run))
-
-        def work() -> np.ndarray:
-            renderer = self.factory(style, None)
-            try:
-                return np.array(renderer.render(**camera).array, dtype=np.uint8, copy=True)
-            finally:
-                renderer.close()
-
-        return self._thread.submit(work).result()
+        key = json.dumps(style, sort_keys=True)
+        renderer = self._kept.pop(key, None)
+        if renderer is None:
+            renderer = ThreadBoundRenderer(self.factory, style, None)
+        try:
+            out = np.array(renderer.render(**camera).array, dtype=np.uint8, copy=True)
+        except BaseException:
+            renderer.close()
+            raise
+        self._kept[key] = renderer  # most recently used last
+        while len(self._kept) > self.keep:
+            self._kept.popitem(last=False)[1].close()
+        return out
 
     def close(self) -> None:
-        self._thread.shutdown(wait=True)
+        for renderer in self._kept.values():
+            renderer.close()
+        self._kept.clear()

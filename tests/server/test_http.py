@@ -157,3 +157,18 @@ def test_each_before_layer_splits_the_style_where_it_says(client: TestClient, fa
     assert "road" in firsts and "building" in firsts
     below = [layers[-1]["id"] for layers in parts if layers[0]["id"] == "background"]
     assert sorted(below) == ["road-bridge", "road-casing"]  # the layers just under each before_layer
+
+
+def test_overlay_renderers_are_kept_for_repeated_overlays(client: TestClient, fake_renderers: list[Any]) -> None:
+    def overlay_renderers() -> list[Any]:
+        return [f for f in fake_renderers if f.style is not None and f.style.get("layers")
+                and f.style["layers"][0]["id"].startswith("overlay-")]
+
+    for size in ("10x10", "20x20", "30x30"):  # one path at three sizes: one overlay renderer
+        assert client.get(f"{BASE}/path-3+f00(_p~iF~ps|U_ulLnnqC)/24.9,60.1,12/{size}").status_code == 200
+    assert len(overlay_renderers()) == 1 and len(overlay_renderers()[0].calls) == 3
+    for width in range(1, 7):  # six other paths: the oldest kept ones are closed
+        assert client.get(f"{BASE}/path-{width}+0f0(_p~iF~ps|U_ulLnnqC)/24.9,60.1,12/10x10").status_code == 200
+    made = overlay_renderers()
+    assert len(made) == 7 and sum(not f.closed for f in made) == 4  # KEEP_OVERLAY_RENDERERS
+    assert made[0].closed
