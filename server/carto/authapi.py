@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -40,7 +41,7 @@ async def create_key(request: Request, service: CartoService) -> Response:
     _master(request, service)
     body = await json_body(request, "POST data must be of type application/json")
     key = new_key(body)
-    service.storage.create_api_key(service.config.user, key)
+    await run_in_threadpool(service.storage.create_api_key, service.config.user, key)  # fsynced write
     return JSONResponse(key_json(key, service.config.user, _base(request)), status_code=201)
 
 
@@ -71,5 +72,5 @@ async def delete_key(request: Request, service: CartoService) -> Response:
     if key.source == "config":
         raise CartoError(f"API key '{name}' is defined in the configuration file: remove it there", 403,
                          type="auth")
-    service.storage.delete_api_key(service.config.user, name)
+    await run_in_threadpool(service.storage.delete_api_key, service.config.user, name)
     return JSONResponse(key_json(key, service.config.user, _base(request)))

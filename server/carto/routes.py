@@ -1,6 +1,8 @@
 """HTTP routes of the CARTO Maps API (anonymous and named maps, static images).
 
-Every route exists as ``/api/v1/map...`` and ``/user/{user}/api/v1/map...``; all users map to the one
+Layer SQL, storage writes (each one fsynced) and rendering run off the event loop, so a slow query
+never stalls the other requests the same server answers (the Mapbox API shares the loop). Every route
+exists as ``/api/v1/map...`` and ``/user/{user}/api/v1/map...``; all users map to the one
 configured account. Each handler answers CARTO's error body itself (``errors`` /
 ``errors_with_context``) so the rest of the server's error handling stays untouched.
 """
@@ -17,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -131,7 +134,7 @@ def auth_tokens(request: Request) -> list[str]:
 async def create_map_post(request: Request, service: CartoService) -> Response:
     body = await json_body(request, "POST data must be of type application/json")
     check_map_key(request, service, body)
-    result, token = service.create_layergroup(body)
+    result, token = await run_in_threadpool(service.create_layergroup, body)
     return JSONResponse(result, headers={"X-Layergroup-Id": token})
 
 
@@ -144,7 +147,7 @@ async def create_map_get(request: Request, service: CartoService) -> Response:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CartoError(f"Invalid JSON in config parameter: {exc}", 400) from None
-    result, token = service.create_layergroup(raw)
+    result, token = await run_in_threadpool(service.create_layergroup, raw)
     return jsonp_or_json(request, result, {"X-Layergroup-Id": token, "Cache-Control": LAYERGROUP_CACHE})
 
 
@@ -159,7 +162,7 @@ async def create_template(request: Request, service: CartoService) -> Response:
     require_master(request, service, "create", body)
     t = check_template(body)
     cfg = service.config
-    count = service.storage.create_template(cfg.user, t["name"], t, cfg.max_templates)
+    count = await run_in_threadpool(service.storage.create_template, cfg.user, t["name"], t, cfg.max_templates)
     result: dict[str, Any] = {"template_id": t["name"]}
     if cfg.max_templates - count < 100:
         result["limit_message"] = f"User '{cfg.user}' is near the limit on number of templates " \
@@ -181,7 +184,7 @@ async def update_template(request: Request, service: CartoService) -> Response:
     if t["name"] != name:
         raise CartoError(f"Cannot update name of a map template ('{name}' != '{t['name']}')", 400,
                          type="templates")
-    if not service.storage.update_template(service.config.user, name, t):
+    if not await run_in_threadpool(service.storage.update_template, service.config.user, name, t):
         raise CartoError(f"Template '{name}' of user '{service.config.user}' does not exist", 404,
                          type="templates")
     return JSONResponse({"template_id": name})
@@ -190,7 +193,7 @@ async def update_template(request: Request, service: CartoService) -> Response:
 async def delete_template(request: Request, service: CartoService) -> Response:
     require_master(request, service, "delete")
     name = template_name(request.path_params["name"])
-    if not service.storage.delete_template(service.config.user, name):
+    if not await run_in_threadpool(service.storage.delete_template, service.config.user, name):
         raise CartoError(f"Template '{name}' of user '{service.config.user}' does not exist", 404,
                          type="templates")
     return Response(status_code=204)
@@ -202,7 +205,8 @@ async def instantiate_post(request: Request, service: CartoService) -> Response:
         params = json.loads(raw) if raw.strip() else {}
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CartoError(f"Invalid JSON: {exc}", 400) from None
-    body, token, _ = service.instantiate(request.path_params["name"], params, auth_tokens(request))
+    body, token, _ = await run_in_threadpool(service.instantiate, request.path_params["name"], params,
+                                             auth_tokens(request))
     return JSONResponse(body, headers={"X-Layergroup-Id": token})
 
 
@@ -210,7 +214,8 @@ async def instantiate_jsonp(request: Request, service: CartoService) -> Response
     if not request.query_params.get("callback"):
         raise CartoError("callback parameter should be present and be a function name", 400)
     params = _config_param(request)
-    body, token, _ = service.instantiate(request.path_params["name"], params, auth_tokens(request))
+    body, token, _ = await run_in_threadpool(service.instantiate, request.path_params["name"], params,
+                                             auth_tokens(request))
     return jsonp_or_json(request, body, {"X-Layergroup-Id": token, "Cache-Control": LAYERGROUP_CACHE})
 
 
@@ -240,8 +245,6 @@ def _size(request: Request) -> tuple[int, int, str]:
 
 
 async def _image(service: CartoService, data: bytes, fmt: str, lg: Layergroup, template: str | None = None) -> Response:
-    from starlette.concurrency import run_in_threadpool
-
     ttl = FALLBACK_TTL - int(time.time()) % FALLBACK_TTL
     headers = await run_in_threadpool(service.image_headers, lg.config, lg.cachebuster, template)  # SQL: off the loop
     return Response(data, media_type=MEDIA[fmt], headers={"Cache-Control": f"public,max-age={ttl}", **headers})
@@ -277,10 +280,11 @@ async def static_bbox(request: Request, service: CartoService) -> Response:
 
 async def static_named(request: Request, service: CartoService) -> Response:
     width, height, fmt = _size(request)
-    body, token, t = service.instantiate(request.path_params["name"], _config_param(request), auth_tokens(request))
+    body, token, t = await run_in_threadpool(service.instantiate, request.path_params["name"], _config_param(request),
+                                             auth_tokens(request))
     lg = service.load_layergroup(token.split("@")[-1], [])
     query = dict(request.query_params)
-    view = service.named_view(t, lg.config, query, width, height)
+    view = await run_in_threadpool(service.named_view, t, lg.config, query, width, height)
     layer = request.query_params.get("layer") or service.preview_layers(t, lg.config)
     data = await service.render(lg.config, layer, view, fmt)
     return await _image(service, data, fmt, lg, t["name"])
