@@ -162,6 +162,7 @@ def prepare_tile(info: StyleInfo, raw_rest: str, query: dict[str, list[str]], ca
     n = 2.0**z
     lon = (x + 0.5) / n * 360.0 - 180.0
     lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * (y + 0.5) / n))))
+    camera: dict[str, Any]
     if tilesize == "512":
         camera = {"zoom": float(z), "width": 512, "height": 512, "scale": scale}
     elif z > 0:

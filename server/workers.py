@@ -191,13 +191,19 @@ class RenderPool:
 
     def _warm(self) -> None:
         """Start every worker now, so a broken style fails at startup and the first requests are fast."""
+        results: list[str | None] = []
         if self._thread is not None:
-            errors = {self._thread.submit(_warm_task).result()} - {None}
+            results.append(self._thread.submit(_warm_task).result())
         else:
-            errors = {w.warm(WARM_TIMEOUT_S) for w in list(self._procs)} - {None}
+            for worker in list(self._procs):
+                try:
+                    results.append(worker.warm(WARM_TIMEOUT_S))
+                except (EOFError, OSError) as exc:  # the process died while starting
+                    results.append(f"a render worker exited while starting ({type(exc).__name__})")
+        errors = sorted(e for e in results if e is not None)
         if errors:
             self.close()
-            raise ConfigError(f"a configured style cannot be rendered: {sorted(errors)[0]}")
+            raise ConfigError(f"a configured style cannot be rendered: {errors[0]}")
 
     @property
     def deadline_message(self) -> str:
