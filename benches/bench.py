@@ -4,7 +4,8 @@
                             [--renderers glrender,pymgl] [--shared DIR]
 
 Scenarios (benches/scenarios.json): the 14 reference views (basic-nolabels.json), the 6 Berlin views
-(streets-nolabels.json) and an 8192x8192 PNG. Every measurement runs in a child process:
+(streets-nolabels.json) and an 8192x8192 PNG; then the CARTO demo named map at 8192x8192 (carto_bench.py,
+glrender only: time and peak memory). Every measurement runs in a child process:
 
 * warm: one renderer, one warm-up render, then the median of N timed render + PNG encode calls;
 * cold: a fresh child per run, timed from reading the style through the PNG bytes (interpreter
@@ -267,6 +268,11 @@ def main(argv: list[str] | None = None) -> int:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
         args.json_out.write_text(json.dumps(rows, indent=1) + "\n")
     print(table(rows))
+    carto_id = "carto-named-world_population-8192x8192"
+    if "glrender" in renderers and not args.quick and (not args.substr or args.substr in carto_id):
+        import carto_bench  # the CARTO demo named map at 8192x8192 (glrender only): time and peak memory
+
+        return carto_bench.main(["--runs", str(min(runs, 3))])
     return 0
 
 
