@@ -17,7 +17,7 @@ import numpy as np
 from glrender.buckets.base import as_vec4, tile_context
 from glrender.geo.camera import Camera, TileID
 from glrender.symbol.bucket import SymbolBucket, SymbolInstance
-from glrender.symbol.collision import CollisionGrid
+from glrender.symbol.collision import CollisionGrid, Shape
 from glrender.symbol.icons import fit_icon_to_text, icon_tex, shape_icon
 from glrender.symbol.line_place import line_geometry
 from glrender.symbol.project import View, corners, rotation
@@ -168,7 +168,11 @@ def _moved(view: View, world: np.ndarray, tvec: np.ndarray, px: np.ndarray) -> n
     return view.to_screen((world + tvec)[None])[0][0]
 
 
-def _pad(b: tuple[float, ...], p: float) -> tuple[float, ...]:
+def _pad(b: Box, p: float) -> Box:
+    return (b[0] - p, b[1] - p, b[2] + p, b[3] + p)
+
+
+def _pad_shape(b: Shape, p: float) -> Shape:
     if len(b) == 3:
         return b  # a line label's collision circle: text-padding is already in its radius
     return (b[0] - p, b[1] - p, b[2] + p, b[3] + p)
@@ -242,7 +246,7 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
                                          _moved(view, anchors_world[k], tvec, screen[k]), tvec, fs, size,
                                          placement, rot_align, pitch_align, keep_upright, bearing)
                     if geo is not None:
-                        geos.append((geo[0], [_pad(b, padding * pr) for b in geo[1]]))
+                        geos.append((geo[0], [_pad_shape(b, padding * pr) for b in geo[1]]))
                         owners.append(var)
                 if geos:
                     pick = _pick_variant(grid, geos, text_overlap) if len(geos) > 1 else 0
@@ -325,7 +329,7 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
     return draw
 
 
-def _pick_variant(grid: CollisionGrid, geos: list[tuple[np.ndarray, list[Box]]], overlap: str) -> int:
+def _pick_variant(grid: CollisionGrid, geos: list[tuple[np.ndarray, list[Shape]]], overlap: str) -> int:
     """Index of the first variable-anchor candidate that fits; with overlap allowed, MapLibre first
     looks for one that does not overlap anything and only then takes the first one inside the view."""
     for i, (_clip, boxes) in enumerate(geos):
@@ -486,8 +490,8 @@ def _aabb(c: np.ndarray) -> tuple[float, float, float, float]:
 def _text_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, anchor_world: np.ndarray,
                    anchor_px: np.ndarray, tvec: np.ndarray, fs: float, size: float, placement: str,
                    rot_align: str, pitch_align: str, keep_upright: bool,
-                   bearing: float) -> tuple[np.ndarray, list[tuple[float, float, float, float]]] | None:
-    """Clip-space corners (n, 4, 4) of the glyphs and the collision boxes (CSS px) of one label."""
+                   bearing: float) -> tuple[np.ndarray, list[Shape]] | None:
+    """Clip-space corners (n, 4, 4) of the glyphs and the collision shapes (CSS px) of one label."""
     text = inst.text
     assert text is not None
     if placement != "point" and inst.line is not None:
