@@ -8,7 +8,9 @@ placement) split a symbolizer into one style layer per distinct value.
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -181,6 +183,34 @@ def build(resolved: Resolved, features: list[Feature], prefix: str, px: float = 
     return LayerStyle(source, layers)
 
 
+def _text_expression(expr: Any) -> Any:
+    """text-name is a Mapnik expression, so carto passes a quoted string through as one: "[name]" and
+    "[name] + ' ' + [pop]" read fields. Such a string is parsed as an expression; one that is not an
+    expression ("Pop: [pop]") has its [fields] substituted into the text."""
+    if expr[0] != "str" or "[" not in expr[1]:
+        return expr
+    return _string_expression(expr[1])
+
+
+@functools.lru_cache(maxsize=256)
+def _string_expression(text: str) -> Any:
+    from server.carto.cartocss.parse import parse
+    from server.carto.cartocss.tokens import CartoCSSError
+
+    try:
+        rules = parse(f"#l {{ text-name: {text}; }}").rules
+        return rules[0].decls[0][1]
+    except (CartoCSSError, IndexError):
+        parts: list[Any] = []
+        for i, piece in enumerate(re.split(r"\[([^\]]+)\]", text)):
+            if piece:
+                parts.append(("field", piece) if i % 2 else ("str", piece))
+        out = parts[0] if parts else ("str", "")
+        for part in parts[1:]:
+            out = ("bin", "+", out, part)
+        return out
+
+
 def _place_marker(geom: dict[str, Any], paint: dict[str, Any], project: Project, det: Collisions) -> bool:
     points = [geom["coordinates"]] if geom["type"] == "Point" else geom["coordinates"]
     r = paint["circle-radius"] + paint["circle-stroke-width"]
@@ -231,7 +261,7 @@ def _symbolizer_values(sym: str, exprs: dict[str, Any], props: dict[str, Any], v
     if sym == "text":
         if "text-name" not in exprs:
             return None
-        name = evaluate(exprs["text-name"], props, variables)
+        name = evaluate(_text_expression(exprs["text-name"]), props, variables)
         if name is None or name == "":
             return None
         if isinstance(name, float) and name.is_integer():

@@ -159,3 +159,15 @@ def test_style_errors_surface_when_the_map_is_created(css: str, message: str) ->
 def test_text_without_size_draws_nothing() -> None:
     assert layers("#l { text-name: [name]; text-size: 0; }") == []
     assert layers("#l { text-name: [name]; text-size: -4; }") == []
+
+
+@pytest.mark.parametrize("css, label", [
+    ('#l { text-name: "[name]"; }', "Abc"),  # a quoted text-name is a Mapnik expression
+    ("#l { text-name: \"[name] + ' (' + [pop] + ')'\"; }", "Abc (2500)"),
+    ('#l { text-name: "Population: [pop]"; }', "Population: 2500"),  # not an expression: fields substituted
+    ('#l { text-name: "no fields"; }', "no fields"),
+    ("#l { text-name: [name] + '!'; }", "Abc!"),
+])
+def test_text_name_strings_are_expressions(css: str, label: str) -> None:
+    out = build(at_zoom(parse(css), 3), [POINT], "l0")
+    assert [f["properties"]["__0_text-field"] for f in out.source["data"]["features"]] == [label]
