@@ -3,6 +3,7 @@ resident memory of the server and its render workers sampled at the start, every
 the end, to show whether memory grows with the number of requests.
 
     python benches/soak.py [--requests 3000] [--clients 4] [--workers 2] [--max-seconds 900] [--cache-mb 16]
+                           [--worker-max-rss-mb 1536] [--json OUT]
 
 The mix: plain views of every size (some @2x, some with bearing and pitch), pins, paths, GeoJSON
 shapes, custom-free overlays in both orders, before_layer, addlayer and setfilter, bbox and auto,
@@ -150,6 +151,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--max-seconds", type=float, default=900.0)
     ap.add_argument("--cache-mb", type=float, default=16.0)
+    ap.add_argument("--worker-max-rss-mb", type=float, default=1536.0,
+                    help="the server's worker memory cap (workers past it are replaced)")
     ap.add_argument("--json", type=Path, help="also write the result here")
     args = ap.parse_args()
     port = _free_port()
@@ -157,7 +160,7 @@ def main() -> None:
         cfg = Path(tmp) / "soak.toml"
         cfg.write_text(f'[[styles]]\nowner = "demo"\nid = "basic"\npath = "{DEMO / "styles" / "basic.json"}"\n'
                        f"[limits]\nrender_workers = {args.workers}\nrequests_per_minute = 1000000\n"
-                       f"cache_mb = {args.cache_mb}\n")
+                       f"cache_mb = {args.cache_mb}\nworker_max_rss_mb = {args.worker_max_rss_mb}\n")
         env = dict(os.environ, EGL_PLATFORM="surfaceless", PYTHONPATH=str(REPO))
         with open(Path(tmp) / "server.log", "wb") as log:
             proc = subprocess.Popen([sys.executable, "-m", "glrender", "serve", "--config", str(cfg), "--port",
@@ -174,10 +177,12 @@ def main() -> None:
                     proc.wait(timeout=60)
                 except subprocess.TimeoutExpired:
                     proc.kill()
-        result["replaced_workers"] = next((line.split()[-1] for line in metrics.splitlines()
-                                           if line.startswith("glrender_render_workers_replaced_total")), "?")
+        for name in ("replaced", "recycled"):
+            result[f"{name}_workers"] = next((line.split()[-1] for line in metrics.splitlines()
+                                              if line.startswith(f"glrender_render_workers_{name}_total")), "?")
         result["server_log_tail"] = (Path(tmp) / "server.log").read_text(errors="replace").splitlines()[-5:]
-    print(f"{result['requests']} requests in {result['seconds']} s, statuses {result['statuses']}")
+    print(f"{result['requests']} requests in {result['seconds']} s, statuses {result['statuses']}, workers "
+          f"replaced {result['replaced_workers']}, recycled {result['recycled_workers']}")
     print("RSS of server + workers (requests done, seconds, MB):")
     for n, s, mb in result["rss_mb"]:  # type: ignore[attr-defined]
         print(f"  {n:6d} {s:7.1f} s {mb:8.1f} MB")
