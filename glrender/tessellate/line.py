@@ -286,8 +286,11 @@ def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.n
             pos, ext, rnd, up, direction, dist, line, up & ~out.half, MAX_LINE_DISTANCE / 2 * unit)
     indices = _strip_triangles(up, line)
     if quantize:
-        # Done in float64 so halves round as MapLibre's Math.round does on doubles.
-        ext = (js_round(ext.astype(np.float64) * EXTRUDE_SCALE) / EXTRUDE_SCALE).astype(np.float32)
+        # Done in float64 so halves round as MapLibre's Math.round does on doubles. MapLibre stores
+        # round(63 * extrude) + 128 in an unsigned byte, which wraps: a miter longer than about two
+        # widths (a line-miter-limit above 2) comes out flipped, and its render tests show it.
+        packed = np.mod(js_round(ext.astype(np.float64) * EXTRUDE_SCALE) + 128, 256) - 128
+        ext = (packed / EXTRUDE_SCALE).astype(np.float32)
     if quantize_distance:
         step = unit / LINE_DISTANCE_SCALE
         dist = np.floor(dist / step) * step

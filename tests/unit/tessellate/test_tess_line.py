@@ -171,6 +171,16 @@ def test_quantize_matches_packing() -> None:
     np.testing.assert_allclose(m.linesofar, [0, 0, 101, 101, end, end], rtol=1e-6)
 
 
+def test_quantize_wraps_long_miters_like_maplibres_unsigned_bytes() -> None:
+    # A 2.236-width miter packs as round(63 * 2.236) + 128 = 269, stored as 13: the vertex flips to
+    # -115 / 63 (line-miter-limit/global-state in MapLibre's render tests shows the artefact).
+    m = tessellate_lines([_a([0, 200], [100, 0], [200, 200])], miter_limit=5, quantize=True)
+    raw = tessellate_lines([_a([0, 200], [100, 0], [200, 200])], miter_limit=5)
+    miter = np.abs(raw.extrude[:, 1]) > 2
+    np.testing.assert_allclose(raw.extrude[miter, 1], [np.sqrt(5), -np.sqrt(5)], rtol=1e-6)
+    np.testing.assert_allclose(m.extrude[miter, 1], [-115 / 63, 115 / 63], rtol=1e-6)
+
+
 def test_batch_line_index_and_dropped_lines() -> None:
     lines = [_a([0, 0], [10, 0]), _a([5, 5]), _a([3, 3], [3, 3]), _a([0, 0], [0, 10], [10, 10])]
     m = tessellate_lines(lines, join=["miter", "miter", "round", "bevel"])
