@@ -92,12 +92,13 @@ def require_master(request: Request, service: CartoService, verb: str, body: Any
         raise CartoError("Forbidden", 403, type="auth", subtype="api-key-does-not-grant-access")
 
 
-def check_map_key(request: Request, service: CartoService, body: Any = None) -> None:
-    """Anonymous maps: no key is the default public key (unless the configuration demands a key); a
-    key must exist and grant the Maps API."""
+def check_map_key(request: Request, service: CartoService, body: Any = None, creating: bool = True) -> None:
+    """Every map route: no key is the default public key (unless the configuration demands a key to
+    create anonymous maps); a key that is sent must exist and grant the Maps API, as CARTO's authorize
+    step checks it on every request."""
     token = api_key(request, body)
     if token is None:
-        if service.config.require_api_key:
+        if creating and service.config.require_api_key:
             raise CartoError("Unauthorized", 401, type="auth", subtype="api-key-not-found")
         return
     key = service.api_key(token)
@@ -200,6 +201,7 @@ async def delete_template(request: Request, service: CartoService) -> Response:
 
 
 async def instantiate_post(request: Request, service: CartoService) -> Response:
+    check_map_key(request, service, creating=False)
     raw = await request.body()
     try:
         params = json.loads(raw) if raw.strip() else {}
@@ -211,6 +213,7 @@ async def instantiate_post(request: Request, service: CartoService) -> Response:
 
 
 async def instantiate_jsonp(request: Request, service: CartoService) -> Response:
+    check_map_key(request, service, creating=False)
     if not request.query_params.get("callback"):
         raise CartoError("callback parameter should be present and be a function name", 400)
     params = _config_param(request)
@@ -251,6 +254,7 @@ async def _image(service: CartoService, data: bytes, fmt: str, lg: Layergroup, t
 
 
 async def static_center(request: Request, service: CartoService) -> Response:
+    check_map_key(request, service, creating=False)
     width, height, fmt = _size(request)
     z = request.path_params["z"]
     if not re.fullmatch(r"\d+", z):
@@ -267,6 +271,7 @@ async def static_center(request: Request, service: CartoService) -> Response:
 
 
 async def static_bbox(request: Request, service: CartoService) -> Response:
+    check_map_key(request, service, creating=False)
     width, height, fmt = _size(request)
     try:
         w, s, e, n = (float(v) for v in request.path_params["bbox"].split(","))
@@ -279,6 +284,7 @@ async def static_bbox(request: Request, service: CartoService) -> Response:
 
 
 async def static_named(request: Request, service: CartoService) -> Response:
+    check_map_key(request, service, creating=False)
     width, height, fmt = _size(request)
     body, token, t = await run_in_threadpool(service.instantiate, request.path_params["name"], _config_param(request),
                                              auth_tokens(request))

@@ -147,3 +147,20 @@ def test_stored_master_key_is_a_master(tmp_path: Path) -> None:
         assert isinstance(key, ApiKey) and key.name == "Master" and key.source == "config"
     finally:
         store.close()
+
+
+def test_a_key_sent_to_any_map_route_is_checked(client: TestClient) -> None:
+    sql_only = client.post("/api/v3/api_keys", params={"api_key": MASTER},
+                           json={"name": "sql", "grants": [{"type": "apis", "apis": ["sql"]}]}).json()["token"]
+    token = client.post("/api/v1/map", json=mapconfig()).json()["layergroupid"]
+    routes = [("GET", f"/api/v1/map/static/center/{token}/1/0/0/8/8.png"),
+              ("GET", f"/api/v1/map/static/bbox/{token}/-10,-10,10,10/8/8.png"),
+              ("GET", "/api/v1/map/static/named/world_population/8/8.png"),
+              ("POST", "/api/v1/map/named/world_population")]
+    for method, path in routes:
+        assert client.request(method, path).status_code == 200, path  # no key: the public key
+        assert client.request(method, path, params={"api_key": MASTER}).status_code == 200, path
+        r = client.request(method, path, params={"api_key": "unknown"})
+        assert (r.status_code, r.json()["errors"]) == (401, ["Unauthorized"]), path
+        r = client.request(method, path, params={"map_key": sql_only})
+        assert (r.status_code, r.json()["errors"]) == (403, ["Forbidden"]), path
