@@ -30,10 +30,11 @@ class _AtlasHolder:
 
 
 def dash_atlas(fc: FrameContext) -> LineAtlas:
-    holder = fc.gpu.textures.get(("line-atlas",))
-    if not isinstance(holder, _AtlasHolder):
-        holder = _AtlasHolder()
-        fc.gpu.textures[("line-atlas",)] = holder  # type: ignore[assignment]
+    found: Any = fc.gpu.textures.get(("line-atlas",))
+    if isinstance(found, _AtlasHolder):
+        return found.atlas
+    holder = _AtlasHolder()
+    fc.gpu.textures[("line-atlas",)] = holder  # type: ignore[assignment]
     return holder.atlas
 
 
