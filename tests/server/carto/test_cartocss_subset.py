@@ -171,3 +171,22 @@ def test_text_without_size_draws_nothing() -> None:
 def test_text_name_strings_are_expressions(css: str, label: str) -> None:
     out = build(at_zoom(parse(css), 3), [POINT], "l0")
     assert [f["properties"]["__0_text-field"] for f in out.source["data"]["features"]] == [label]
+
+
+def test_absurd_sizes_are_clamped_and_collisions_stay_small() -> None:
+    from server.carto.translate import MAX_LINE, MAX_TEXT, MAX_WIDTH, Collisions
+
+    square = Feature({"type": "LineString", "coordinates": [[0, 0], [1, 0]]}, {})
+    (line,) = layers("#l { line-width: 1e9; line-offset: -1e9; }", [square])
+    assert line["paint"]["line-width"] == MAX_LINE and line["paint"]["line-offset"] == MAX_WIDTH
+    (sym,) = layers("#l { text-name: [name]; text-size: 1e6; }")
+    assert sym["layout"]["text-size"] == MAX_TEXT
+    # Huge markers that may not overlap: one is placed, and the collision grid does not hold the box
+    # in millions of cells (it used to, and ran out of memory).
+    many = [Feature({"type": "Point", "coordinates": [float(i), 0.0]}, {}) for i in range(50)]
+    det = Collisions()
+    out = build(at_zoom(parse("#l { marker-width: 1e7; }"), 3), many, "l0", project=lambda lon, lat: (lon, lat),
+                collisions=det)
+    assert len(out.source["data"]["features"]) == 1
+    assert out.layers[0]["paint"]["circle-radius"] <= MAX_WIDTH / 2
+    assert sum(len(v) for v in det.grid.values()) + len(det.big) <= Collisions.MAX_CELLS
