@@ -84,7 +84,7 @@ def draw_line(fc: FrameContext, work: LayerWork) -> None:
             u["u_image_height"] = float(tex.size[1])
             tile_defines = (*defines, "GRADIENT")
         draw_bucket(fc, "line", bucket, layer, LINE_PROPS, u, mode, defines=tile_defines, extra_attrs=extra,
-                    extra_key=(floor_zoom(fc), id(atlas), dash_atlas_.epoch if dash_atlas_ else -1))
+                    extra_key=(floor_zoom(fc), id(atlas), id(dash_atlas_), dash_atlas_.epoch if dash_atlas_ else -1))
 
 
 def _floorwidth(fc: FrameContext, layer: Any, bucket: Any, attrs: dict[str, Any]) -> dict[str, Any]:
