@@ -18,12 +18,11 @@ from glrender.buckets.base import as_vec4, tile_context
 from glrender.geo.camera import Camera, TileID
 from glrender.symbol.bucket import SymbolBucket, SymbolInstance
 from glrender.symbol.collision import CollisionGrid, Shape
-from glrender.symbol.icons import fit_icon_to_text, icon_tex, shape_icon
+from glrender.symbol.icon_place import aabb, icon_geometry, moved, translate
+from glrender.symbol.icons import icon_tex
 from glrender.symbol.line_place import line_geometry
 from glrender.symbol.project import View, corners, rotation
 from glrender.text.shaping import ONE_EM
-
-Box = tuple[float, float, float, float]
 
 
 @dataclass
@@ -152,26 +151,6 @@ def _alignments(lay: Any, zoom: float, kind: str, placement: str) -> tuple[str, 
     return rot, pitch
 
 
-def _translate(paint: _Paint, kind: str, bucket: SymbolBucket, fi: int, bearing: float) -> np.ndarray:
-    """The translate vector on the map plane in world px: MapLibre moves the anchor before projecting."""
-    tr = paint.get(f"{kind}-translate", bucket, fi) or [0, 0]
-    tvec = np.array([float(tr[0]), float(tr[1])])
-    if paint.get(f"{kind}-translate-anchor", bucket, fi) == "viewport" and bearing:
-        tvec = rotation(bearing) @ tvec
-    return tvec
-
-
-def _moved(view: View, world: np.ndarray, tvec: np.ndarray, px: np.ndarray) -> np.ndarray:
-    """Screen position of a translated anchor (the untranslated one when there is no translation)."""
-    if not tvec.any():
-        return px
-    return view.to_screen((world + tvec)[None])[0][0]
-
-
-def _pad(b: Box, p: float) -> Box:
-    return (b[0] - p, b[1] - p, b[2] + p, b[3] + p)
-
-
 def _pad_shape(b: Shape, p: float) -> Shape:
     if len(b) == 3:
         return b  # a line label's collision circle: text-padding is already in its radius
@@ -238,12 +217,12 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
                 ratio = view.ccd / wdist[k] if pitch_align == "viewport" else wdist[k] / view.ccd
                 pr = min(max(0.5 + 0.5 * ratio, 0.0), 4.0)
                 fs = size / ONE_EM * pr
-                tvec = _translate(paint, "text", bucket, fi, bearing)
+                tvec = translate(paint, "text", bucket, fi, bearing)
                 variants = [replace(inst, text=v) for v in inst.variants] if inst.variants else [inst]
                 geos, owners = [], []
                 for var in variants:
                     geo = _text_geometry(view, bucket, var, anchors_world[k] + tvec,
-                                         _moved(view, anchors_world[k], tvec, screen[k]), tvec, fs, size,
+                                         moved(view, anchors_world[k], tvec, screen[k]), tvec, fs, size,
                                          placement, rot_align, pitch_align, keep_upright, bearing)
                     if geo is not None:
                         geos.append((geo[0], [_pad_shape(b, padding * pr) for b in geo[1]]))
@@ -256,7 +235,7 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
         icon_geo = None
         img = sheet.get(inst.icon) if (sheet is not None and inst.icon) else None
         if img is not None:
-            icon_geo = _icon_geometry(view, paint, bucket, inst, img, anchors_world[k], screen[k], wdist[k],
+            icon_geo = icon_geometry(view, paint, bucket, inst, img, anchors_world[k], screen[k], wdist[k],
                                       icon_rot_align, icon_pitch_align, bearing, size, placement)
         has_text = inst.text is not None and size > 0
         has_icon = icon_geo is not None
@@ -387,77 +366,6 @@ def _emit_text(quads: _Quads, paint: _Paint, bucket: SymbolBucket, inst: SymbolI
     return hw > 0 and halo[3] > 0
 
 
-def _icon_geometry(view: View, paint: _Paint, bucket: SymbolBucket, inst: SymbolInstance, img: Any,
-                   anchor_world: np.ndarray, anchor_px: np.ndarray, w: float, rot_align: str, pitch_align: str,
-                   bearing: float, text_size: float, placement: str
-                   ) -> tuple[np.ndarray, tuple[float, float, float, float], float] | None:
-    fi = inst.feature
-    isize = float(paint.get("icon-size", bucket, fi) or 0.0)
-    if isize <= 0:
-        return None
-    ratio = view.ccd / w if pitch_align == "viewport" else w / view.ccd
-    pr = min(max(0.5 + 0.5 * ratio, 0.0), 4.0)
-    scale = isize * pr
-    box = shape_icon(img, inst.icon_offset, inst.icon_anchor)
-    fit = paint.get("icon-text-fit", bucket, fi)
-    if fit and fit != "none" and inst.text is not None:
-        pad = paint.get("icon-text-fit-padding", bucket, fi) or [0, 0, 0, 0]
-        box = fit_icon_to_text(img, box, inst.text.box, fit, list(pad), inst.icon_offset,
-                               (text_size or 16.0) / ONE_EM)
-    c = corners(np.array([box], np.float64))[0] * scale
-    angle = math.radians(inst.icon_rotate)
-    if pitch_align == "map":
-        return _icon_on_map(view, paint, bucket, inst, c, anchor_world, angle, rot_align, bearing, placement,
-                            scale, pr)
-    if placement != "point" and inst.line is not None and rot_align == "map":
-        seg = inst.anchor.segment
-        a, b = inst.line[seg], inst.line[min(seg + 1, len(inst.line) - 1)]
-        ends = view.tile_to_world(bucket.tile, bucket.extent, np.array([a, b], np.float64))
-        sp = view.to_screen(ends)[0]
-        line_angle = math.atan2(sp[1, 1] - sp[0, 1], sp[1, 0] - sp[0, 0])
-        flip = bool(paint.layer.layout["icon-keep-upright"].evaluate(paint.zoom)) and abs(line_angle) > math.pi / 2
-        angle += line_angle + (math.pi if flip else 0.0)
-    elif rot_align == "map":
-        angle -= bearing
-    tvec = _translate(paint, "icon", bucket, fi, bearing)
-    anchor_px = _moved(view, anchor_world, tvec, anchor_px)
-    px = anchor_px + c @ rotation(angle).T
-    clip = view.screen_to_clip(px).reshape(1, 4, 4)
-    ipad = paint.get("icon-padding", bucket, fi)
-    p = float(ipad[0]) if isinstance(ipad, list | tuple) and ipad else 2.0
-    # MapLibre's icon collision box turns with icon-rotate only, never with the line
-    cbox = _aabb(anchor_px + c @ rotation(math.radians(inst.icon_rotate)).T)
-    return clip, _pad(cbox, p * pr), scale
-
-
-def _icon_on_map(view: View, paint: _Paint, bucket: SymbolBucket, inst: SymbolInstance, c: np.ndarray,
-                 anchor_world: np.ndarray, angle: float, rot_align: str, bearing: float, placement: str,
-                 scale: float, pr: float) -> tuple[np.ndarray, tuple[float, float, float, float], float]:
-    """An icon lying on the map plane (icon-pitch-alignment map): its corners are world pixels at this
-    zoom around the anchor, projected with the map, so it foreshortens and shrinks with distance."""
-    fi = inst.feature
-    if placement != "point" and inst.line is not None and rot_align == "map":
-        seg = inst.anchor.segment
-        a, b = inst.line[seg], inst.line[min(seg + 1, len(inst.line) - 1)]
-        ends = view.tile_to_world(bucket.tile, bucket.extent, np.array([a, b], np.float64))
-        angle += math.atan2(ends[1, 1] - ends[0, 1], ends[1, 0] - ends[0, 0])
-        sp = view.to_screen(ends)[0]
-        screen_angle = math.atan2(sp[1, 1] - sp[0, 1], sp[1, 0] - sp[0, 0])
-        if bool(paint.layer.layout["icon-keep-upright"].evaluate(paint.zoom)) and abs(screen_angle) > math.pi / 2:
-            angle += math.pi
-    elif rot_align != "map":
-        angle += bearing  # kept upright on screen: undo the map's rotation
-    tvec = _translate(paint, "icon", bucket, fi, bearing)
-    world = anchor_world + tvec + c @ rotation(angle).T
-    clip = view.world_to_clip(world).reshape(1, 4, 4)
-    ipad = paint.get("icon-padding", bucket, fi)
-    p = float(ipad[0]) if isinstance(ipad, list | tuple) and ipad else 2.0
-    # As for screen-aligned icons, the collision box turns with icon-rotate only, never with the line.
-    box_world = anchor_world + tvec + c @ rotation(math.radians(inst.icon_rotate)).T
-    px, _ = view.to_screen(box_world)
-    return clip, _pad(_aabb(px), p * pr), scale
-
-
 def _tile_ranks(tiles: Sequence[TileID], angle: float) -> list[int]:
     c, s = math.cos(angle), math.sin(angle)
 
@@ -483,10 +391,6 @@ def _sort_by_y(lay: Any, zoom: float, z_order: str, by_key: bool) -> bool:
     return bool(can_overlap)
 
 
-def _aabb(c: np.ndarray) -> tuple[float, float, float, float]:
-    return (float(c[..., 0].min()), float(c[..., 1].min()), float(c[..., 0].max()), float(c[..., 1].max()))
-
-
 def _text_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, anchor_world: np.ndarray,
                    anchor_px: np.ndarray, tvec: np.ndarray, fs: float, size: float, placement: str,
                    rot_align: str, pitch_align: str, keep_upright: bool,
@@ -505,7 +409,7 @@ def _text_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, ancho
         world_t = world  # the anchor passed in is already translated
         clip = view.world_to_clip(world_t).reshape(len(c), 4, 4)
         px, _ = view.to_screen(world_t.reshape(-1, 2))
-        return clip, [_aabb(px)]
+        return clip, [aabb(px)]
     angle = rot - bearing if rot_align == "map" else rot
     px = anchor_px + (c * fs) @ rotation(angle).T
     clip = view.screen_to_clip(px).reshape(len(c), 4, 4)
@@ -513,5 +417,5 @@ def _text_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, ancho
     bc = np.array([[left, top], [right, top], [left, bottom], [right, bottom]]) * fs
     if angle:
         bc = bc @ rotation(angle).T
-    return clip, [_aabb(anchor_px + bc)]
+    return clip, [aabb(anchor_px + bc)]
 
