@@ -163,13 +163,16 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
     spacing = float(lay["symbol-spacing"].evaluate(zoom)) * tile_px_ratio
     max_angle = math.radians(float(lay["text-max-angle"].evaluate(zoom)))
     text_padding = float(lay["text-padding"].evaluate(zoom)) * tile_px_ratio
-    text_map_aligned = lay["text-rotation-alignment"].evaluate(zoom) in ("map", "auto")
+    # Labels follow their line only when map-aligned; viewport-aligned ones on lines are drawn as point
+    # labels at their anchors, as MapLibre's textAlongLine
+    text_map_aligned = lay["text-rotation-alignment"].evaluate(zoom) in ("map", "auto", "viewport-glyph")
     line_height = float(lay["text-line-height"].evaluate(zoom)) * ONE_EM
     sort_prop = lay.get("symbol-sort-key")
     z_order = lay["symbol-z-order"].evaluate(zoom)
     bucket = SymbolBucket("symbol", tile, extent, list(features))
     ctx = tile_context(tile, extent, zoom=zoom)
     along = placement != "point"
+    text_along = along and text_map_aligned
     repeats: dict[str, list[tuple[float, float]]] = {}
     todo: list[tuple[int, list[np.ndarray] | None]] = [(i, None) for i in range(len(bucket.features))]
     if placement == "line" and has_text:
@@ -213,11 +216,11 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
                 shaping = shape_text(secs, stacks, max_width=max_width, line_height=line_height,
                                      spacing=spacing_px, anchor=anchor,
                                      # text-anchor shifts labels along lines too; their lines are centred
-                                     justify="center" if along else justify,
-                                     translate=(0.0, 0.0) if along else offset,
+                                     justify="center" if text_along else justify,
+                                     translate=(0.0, 0.0) if text_along else offset,
                                      images=sizes, layout_size=isize, break_size=ibreak)
                 if shaping is not None:
-                    text = _text_layout(shaping, res, offset, along, inline)
+                    text = _text_layout(shaping, res, offset, text_along, inline)
                     if text is not None:
                         text.colors = [secs[i].color for i in text.colors]
                 if not along:
@@ -277,7 +280,7 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
         # Collision circles are sized with the layout text size (zoom + 1, or the tile's zoom for a
         # size depending on zoom only, as MapLibre Native evaluates it) and text-padding.
         circle_size = 0.0
-        if text is not None and along and text_map_aligned:
+        if text is not None and text_along:
             lz = zoom if size_prop.is_feature_constant else zoom + 1
             circle_size = float(size_prop.evaluate(lz, f, ctx=_at(ctx, lz)) or 0.0) * tile_px_ratio / ONE_EM
             ctx.zoom = zoom

@@ -398,7 +398,7 @@ def _text_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, ancho
     """Clip-space corners (n, 4, 4) of the glyphs and the collision shapes (CSS px) of one label."""
     text = inst.text
     assert text is not None
-    if placement != "point" and inst.line is not None:
+    if placement != "point" and inst.line is not None and rot_align == "map":
         return line_geometry(view, bucket, inst, tvec, fs, pitch_align, keep_upright, size)
     rot = math.radians(inst.text_rotate)
     c = corners(text.quads)
