@@ -44,7 +44,12 @@ def line_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, tvec: 
     if not ok:
         return None
     if keep_upright and len(pts):
-        ends = pts[[int(np.argmin(centers)), int(np.argmax(centers))]]
+        # MapLibre keeps a label upright by its first and last glyph; a single glyph by the direction
+        # of its anchor's segment
+        if len(pts) > 1:
+            ends = pts[[0, -1]]
+        else:
+            ends = np.array([plane_anchor, plane_line[min(segment + 1, len(plane_line) - 1)]])
         scr = view.to_screen(ends)[0] if pitch_align == "map" else ends
         if scr[1, 0] < scr[0, 0]:
             pts, ang, ok = place(True)

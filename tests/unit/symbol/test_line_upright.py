@@ -1,0 +1,38 @@
+"""Line labels kept upright: flipped by their end glyphs, a single glyph by its segment's direction."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glrender.geo.camera import Camera, TileID
+from glrender.symbol.anchors import Anchor
+from glrender.symbol.bucket import SymbolBucket, SymbolInstance, TextLayout
+from glrender.symbol.line_place import line_geometry
+from glrender.symbol.project import View
+
+
+def _label(n_glyphs: int, line: np.ndarray) -> tuple[View, SymbolBucket, SymbolInstance]:
+    cam = Camera(lon=0.0, lat=0.0, zoom=1.0, width=512, height=512)
+    tile = TileID(1, 0, 0, 1)
+    centers = (np.arange(n_glyphs, dtype=np.float64) - (n_glyphs - 1) / 2) * 12.0
+    quads = np.array([[c - 5, -10, c + 5, 10] for c in np.zeros(n_glyphs)], np.float64)
+    text = TextLayout(quads, np.zeros((n_glyphs, 4)), centers, [None] * n_glyphs, (-30.0, -10.0, 30.0, 10.0))
+    anchor = Anchor(2048.0, 2048.0, 0.0, 0)
+    inst = SymbolInstance(0, anchor, line, text, None, 0.0, (0.0, 0.0), 0.0)
+    return View.of(cam), SymbolBucket("symbol", tile, 4096, []), inst
+
+
+def _glyph_top_edge_dx(clip: np.ndarray) -> np.ndarray:
+    xy = clip[..., :2] / clip[..., 3:4]
+    return xy[:, 1, 0] - xy[:, 0, 0]  # top-right minus top-left, in clip x
+
+
+def test_labels_on_lines_drawn_right_to_left_are_flipped() -> None:
+    leftward = np.array([[3000.0, 2048.0], [1000.0, 2048.0]])
+    for n in (1, 3):
+        view, bucket, inst = _label(n, leftward)
+        geo = line_geometry(view, bucket, inst, np.zeros(2), 1.0, "viewport", keep_upright=True)
+        assert geo is not None
+        assert np.all(_glyph_top_edge_dx(geo[0]) > 0), f"{n} glyph(s) should read left to right"
+        geo = line_geometry(view, bucket, inst, np.zeros(2), 1.0, "viewport", keep_upright=False)
+        assert geo is not None and np.all(_glyph_top_edge_dx(geo[0]) < 0)
