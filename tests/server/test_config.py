@@ -73,3 +73,13 @@ def test_bad_configs_name_the_problem(tmp_path: Path, text: str, needle: str) ->
 def test_missing_config_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_limits_table(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text(STYLE)
+    head = '[[styles]]\nowner = "o"\nid = "x"\npath = "a.json"\n[limits]\n'
+    cfg = load_config(_write(tmp_path, head + "render_timeout_s = 2.5\nworker_max_rss_mb = 700\n"))
+    assert (cfg.limits.render_timeout_s, cfg.limits.worker_max_rss_mb) == (2.5, 700.0)
+    assert load_config(_write(tmp_path, head)).limits.worker_max_rss_mb == 1536.0
+    with pytest.raises(ConfigError, match="worker_max_rss_mb"):
+        load_config(_write(tmp_path, head + "worker_max_rss_mb = -1\n"))
