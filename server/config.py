@@ -75,8 +75,9 @@ class Limits:
     render_workers: int = 2
     render_timeout_s: float = 30.0
     cache_mb: float = 256.0
-    # Renderer caches fill up to their bounds and each GL context made and released leaks ~40 KB inside
-    # Mesa, so a worker's memory is bounded by replacing it past this size (0: never).
+    # Renderer caches fill up to their bounds, and every GL context made and released leaks ~40 KB of
+    # Python objects in moderngl.create_context (seen with tracemalloc), so a worker's memory is bounded
+    # by replacing it past this size (0: never).
     worker_max_rss_mb: float = 1536.0
 
 
