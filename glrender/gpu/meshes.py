@@ -45,6 +45,8 @@ class MeshCache:
             self._entries.move_to_end(key)
             return hit[1]
         if hit is not None:
+            # The id was reused by a new object: the old entry's buffers go, and so do their bytes.
+            self._bytes -= hit[1].nbytes
             hit[1].release()
         entry = _Entry()
         self._entries[key] = (owner, entry)
@@ -90,7 +92,9 @@ class MeshCache:
                 entry.vaos.pop(k).release()
             for name in [n for n in entry.buffers if "@" in n][:-12]:
                 buf = entry.buffers.pop(name)
+                # Both counts drop, or evicting the entry later would subtract these bytes again.
                 self._bytes -= buf.size
+                entry.nbytes -= buf.size
                 buf.release()
         entry.vaos[vkey] = vao
         self._evict()
