@@ -8,7 +8,7 @@ space of the full image, so every framebuffer piece draws exactly the same label
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -183,15 +183,17 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
     icon_atlas = resources.icon_atlas(cam.scale) if resources is not None else None
 
     cands: list[tuple[int, SymbolBucket, SymbolInstance]] = []
+    world_parts: list[np.ndarray] = []
     for ti, (tile, bucket) in enumerate(items):
-        if isinstance(bucket, SymbolBucket):
+        if isinstance(bucket, SymbolBucket) and bucket.instances:
             # A cached bucket is shared by every world copy of its tile: place it at this copy.
             at = bucket if bucket.tile == tile else replace(bucket, tile=tile)
             cands.extend((ti, at, inst) for inst in bucket.instances)
+            pts = np.array([(i.anchor.x, i.anchor.y) for i in bucket.instances], np.float64)
+            world_parts.append(view.tile_to_world(at.tile, at.extent, pts))
     if not cands:
         return SymbolDraw(layer)
-    anchors_world = np.array([view.tile_to_world(b.tile, b.extent, np.array([[i.anchor.x, i.anchor.y]]))[0]
-                              for _, b, i in cands])
+    anchors_world = np.concatenate(world_parts)
     screen, wdist = view.to_screen(anchors_world)
     # MapLibre visits tiles top to bottom of the rotated view to place, and draws them in reverse.
     rank = _tile_ranks([t for t, _ in items], cam.angle)
@@ -205,6 +207,12 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
     for k in order:
         ti, bucket, inst = cands[k]
         if wdist[k] <= 0 or not np.all(np.isfinite(screen[k])):
+            continue
+        # Anchors off the collision area (pitched views see thousands toward the horizon) are only
+        # laid out when the label could reach back into it.
+        sx, sy = float(screen[k, 0]), float(screen[k, 1])
+        off = max(grid.x0 - sx, sx - grid.x1, grid.y0 - sy, sy - grid.y1)
+        if off > 0 and off > _reach(view, paint, bucket, inst, sheet, float(wdist[k]), padding):
             continue
         fi = inst.feature
         # --- text
@@ -268,7 +276,10 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
             draw_key = (-rank[ti], screen[k][1], -inst.feature)
         else:
             draw_key = (-rank[ti], inst.order)
-        placed.append((draw_key, k, (bucket, inst, text_geo[0] if place_text and text_geo else None, fs,
+        tclip = text_geo[0] if place_text and text_geo else None
+        if callable(tclip):
+            tclip = tclip()
+        placed.append((draw_key, k, (bucket, inst, tclip, fs,
                                      icon_geo if place_icon else None, img)))
     placed.sort(key=lambda t: (t[0], t[1]))
     text_q, icon_q, inline_q = _Quads(), _Quads(), _Quads()
@@ -308,7 +319,38 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
     return draw
 
 
-def _pick_variant(grid: CollisionGrid, geos: list[tuple[np.ndarray, list[Shape]]], overlap: str) -> int:
+def _reach(view: View, paint: _Paint, bucket: SymbolBucket, inst: SymbolInstance, sheet: Any, w: float,
+           padding: float) -> float:
+    """A bound (CSS px) on how far any shape of a label can lie from its anchor: text and icon boxes at
+    the largest perspective scaling either pitch alignment gives, plus padding and translation."""
+    fi = inst.feature
+    pr = min(max(0.5 + 0.5 * max(view.ccd / w, w / view.ccd), 0.0), 4.0)
+    persp = max(1.0, view.ccd / w)  # map-plane shapes near the camera magnify
+    reach_t = 0.0
+    if inst.text is not None:
+        size = float(paint.get("text-size", bucket, fi) or 0.0)
+        extent = max(max(abs(v) for v in t.box) for t in [inst.text, *inst.variants])
+        reach_t = extent * size / ONE_EM * pr * persp + padding * pr
+    reach_i = 0.0
+    img = sheet.get(inst.icon) if (sheet is not None and inst.icon) else None
+    if img is not None:
+        isize = float(paint.get("icon-size", bucket, fi) or 0.0)
+        r = (math.hypot(img.width, img.height) / img.pixel_ratio + math.hypot(*inst.icon_offset)) * isize
+        fit = paint.get("icon-text-fit", bucket, fi)
+        if fit and fit != "none":
+            pad = paint.get("icon-text-fit-padding", bucket, fi) or [0, 0, 0, 0]
+            r += reach_t + 2 * max(abs(float(v)) for v in pad)
+        ipad = paint.get("icon-padding", bucket, fi)
+        p = float(ipad[0]) if isinstance(ipad, list | tuple) and ipad else 2.0
+        reach_i = r * pr * persp + p * pr
+    moves = 0.0
+    for kind in ("text", "icon"):
+        tr = paint.get(f"{kind}-translate", bucket, fi) or [0, 0]
+        moves = max(moves, math.hypot(float(tr[0]), float(tr[1])))
+    return max(reach_t, reach_i) + moves * persp + 1.0
+
+
+def _pick_variant(grid: CollisionGrid, geos: list[tuple[Any, list[Shape]]], overlap: str) -> int:
     """Index of the first variable-anchor candidate that fits; with overlap allowed, MapLibre first
     looks for one that does not overlap anything and only then takes the first one inside the view."""
     for i, (_clip, boxes) in enumerate(geos):
@@ -394,8 +436,9 @@ def _sort_by_y(lay: Any, zoom: float, z_order: str, by_key: bool) -> bool:
 def _text_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, anchor_world: np.ndarray,
                    anchor_px: np.ndarray, tvec: np.ndarray, fs: float, size: float, placement: str,
                    rot_align: str, pitch_align: str, keep_upright: bool,
-                   bearing: float) -> tuple[np.ndarray, list[Shape]] | None:
-    """Clip-space corners (n, 4, 4) of the glyphs and the collision shapes (CSS px) of one label."""
+                   bearing: float) -> tuple[np.ndarray | Callable[[], np.ndarray], list[Shape]] | None:
+    """Clip-space corners (n, 4, 4) of the glyphs (or a function computing them) and the collision
+    shapes (CSS px) of one label."""
     text = inst.text
     assert text is not None
     if placement != "point" and inst.line is not None and rot_align == "map":
@@ -411,11 +454,15 @@ def _text_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, ancho
         px, _ = view.to_screen(world_t.reshape(-1, 2))
         return clip, [aabb(px)]
     angle = rot - bearing if rot_align == "map" else rot
-    px = anchor_px + (c * fs) @ rotation(angle).T
-    clip = view.screen_to_clip(px).reshape(len(c), 4, 4)
     left, top, right, bottom = text.box
     bc = np.array([[left, top], [right, top], [left, bottom], [right, bottom]]) * fs
     if angle:
         bc = bc @ rotation(angle).T
-    return clip, [aabb(anchor_px + bc)]
+
+    def glyph_clip() -> np.ndarray:
+        # Only labels that get placed need their glyphs: most candidates of a dense map collide.
+        px = anchor_px + (c * fs) @ rotation(angle).T
+        return view.screen_to_clip(px).reshape(len(c), 4, 4)
+
+    return glyph_clip, [aabb(anchor_px + bc)]
 

@@ -60,11 +60,12 @@ def rotation(rad: float) -> np.ndarray:
     return np.array([[c, -s], [s, c]])
 
 
+_CORNER_COLUMNS = np.array([0, 1, 2, 1, 0, 3, 2, 3])
+
+
 def corners(quads: np.ndarray) -> np.ndarray:
-    """(n, 4) x1, y1, x2, y2 -> (n, 4, 2) tl, tr, bl, br."""
-    x1, y1, x2, y2 = quads[:, 0], quads[:, 1], quads[:, 2], quads[:, 3]
-    return np.stack([np.stack([x1, y1], -1), np.stack([x2, y1], -1), np.stack([x1, y2], -1),
-                     np.stack([x2, y2], -1)], axis=1)
+    """(n, 4) x1, y1, x2, y2 -> (n, 4, 2) tl, tr, bl, br (one gather: this runs per label candidate)."""
+    return quads[:, _CORNER_COLUMNS].reshape(len(quads), 4, 2)
 
 
 def _walk(line: np.ndarray, cum: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
