@@ -226,7 +226,7 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
                 pr = min(max(0.5 + 0.5 * ratio, 0.0), 4.0)
                 fs = size / ONE_EM * pr
                 tvec = translate(paint, "text", bucket, fi, bearing)
-                variants = [replace(inst, text=v) for v in inst.variants] if inst.variants else [inst]
+                variants = _variant_instances(inst) if inst.variants else [inst]
                 geos, owners = [], []
                 for var in variants:
                     geo = _text_geometry(view, bucket, var, anchors_world[k] + tvec,
@@ -317,6 +317,14 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
         icon_sdf or not isize.is_constant or isize.constant_value != 1 or cam.pitch != 0
         or icon_pitch_align == "map" or needs_linear or paint.const.get("icon-text-fit", "none") != "none")
     return draw
+
+
+def _variant_instances(inst: SymbolInstance) -> list[SymbolInstance]:
+    """The instance once per variable-anchor layout, made once and kept with the (cached) instance."""
+    made = inst.__dict__.get("_variant_instances")
+    if made is None:
+        made = inst.__dict__["_variant_instances"] = [replace(inst, text=v) for v in inst.variants]
+    return made
 
 
 def _reach(view: View, paint: _Paint, bucket: SymbolBucket, inst: SymbolInstance, sheet: Any, w: float,
@@ -444,8 +452,8 @@ def _text_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, ancho
     if placement != "point" and inst.line is not None and rot_align == "map":
         return line_geometry(view, bucket, inst, tvec, fs, pitch_align, keep_upright, size)
     rot = math.radians(inst.text_rotate)
-    c = corners(text.quads)
     if pitch_align == "map":
+        c = corners(text.quads)
         # Glyphs lie on the map plane: world pixels at this zoom are CSS pixels on the ground.
         angle = rot if rot_align == "map" else rot - bearing
         world = anchor_world + (c * fs) @ rotation(angle).T
@@ -455,14 +463,17 @@ def _text_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, ancho
         return clip, [aabb(px)]
     angle = rot - bearing if rot_align == "map" else rot
     left, top, right, bottom = text.box
-    bc = np.array([[left, top], [right, top], [left, bottom], [right, bottom]]) * fs
-    if angle:
-        bc = bc @ rotation(angle).T
 
     def glyph_clip() -> np.ndarray:
         # Only labels that get placed need their glyphs: most candidates of a dense map collide.
+        c = corners(text.quads)
         px = anchor_px + (c * fs) @ rotation(angle).T
         return view.screen_to_clip(px).reshape(len(c), 4, 4)
 
+    if not angle:
+        # The common upright label: its box in plain floats (numpy costs more than it saves here).
+        ax, ay = float(anchor_px[0]), float(anchor_px[1])
+        return glyph_clip, [(ax + left * fs, ay + top * fs, ax + right * fs, ay + bottom * fs)]
+    bc = np.array([[left, top], [right, top], [left, bottom], [right, bottom]]) * fs @ rotation(angle).T
     return glyph_clip, [aabb(anchor_px + bc)]
 
