@@ -24,6 +24,7 @@ from glrender.symbol.line_place import line_geometry
 from glrender.symbol.project import View, corners, rotation
 from glrender.text.shaping import ONE_EM
 
+_ONE = np.ones(1)  # a gamma scale of 1 for every vertex (broadcast by _Quads)
 
 @dataclass
 class VertexSet:
@@ -46,46 +47,56 @@ class SymbolDraw:
 
 
 class _Quads:
-    """Accumulates glyph or icon quads with their per-quad paint values."""
+    """Accumulates glyph or icon quads with their per-quad paint values; the arrays are built once at
+    the end (a label adds its raw values: per-label numpy work is what made placement slow)."""
 
     def __init__(self) -> None:
         self.clip: list[np.ndarray] = []
         self.tex: list[np.ndarray] = []
-        self.data: list[np.ndarray] = []
+        self.counts: list[int] = []
+        self.scales: list[float] = []
+        self.gamma: list[np.ndarray] = []
         self.fill: list[np.ndarray] = []
-        self.halo: list[np.ndarray] = []
-        self.props: list[np.ndarray] = []
+        self.halo: list[tuple[float, ...]] = []
+        self.props: list[tuple[float, float, float]] = []
 
     def add(self, clip: np.ndarray, tex: np.ndarray, font_scale: float, gamma: np.ndarray,
             fill: np.ndarray, halo: tuple[float, ...], props: tuple[float, float, float]) -> None:
         n = len(tex)
         self.clip.append(clip.reshape(n * 4, 4))
-        x, y, w, h = tex[:, 0], tex[:, 1], tex[:, 2], tex[:, 3]
-        t = np.stack([np.stack([x, y], -1), np.stack([x + w, y], -1), np.stack([x, y + h], -1),
-                      np.stack([x + w, y + h], -1)], axis=1)
-        self.tex.append(t.reshape(n * 4, 2))
-        d = np.empty((n * 4, 2))
-        d[:, 0] = font_scale
-        d[:, 1] = gamma.reshape(-1)
-        self.data.append(d)
-        self.fill.append(np.repeat(fill.reshape(-1, 4), 4, axis=0) if fill.ndim == 2 else np.tile(fill, (n * 4, 1)))
-        self.halo.append(np.tile(np.asarray(halo, np.float64), (n * 4, 1)))
-        self.props.append(np.tile(np.asarray(props, np.float64), (n * 4, 1)))
+        self.tex.append(tex)
+        self.counts.append(n)
+        self.scales.append(font_scale)
+        self.gamma.append(np.broadcast_to(np.asarray(gamma, np.float64).reshape(-1), (n * 4,)))
+        self.fill.append(fill if fill.ndim == 2 else np.broadcast_to(fill, (n, 4)))
+        self.halo.append(tuple(float(v) for v in halo))
+        self.props.append(props)
 
     def build(self) -> VertexSet | None:
         if not self.clip:
             return None
         clip = np.concatenate(self.clip)
         n = len(clip) // 4
+        per_vertex = np.asarray(self.counts) * 4  # vertices of each added label
+        tex = np.concatenate(self.tex)
+        x, y, w, h = tex[:, 0], tex[:, 1], tex[:, 2], tex[:, 3]
+        t = np.empty((n, 4, 2))
+        t[:, 0, 0], t[:, 0, 1] = x, y
+        t[:, 1, 0], t[:, 1, 1] = x + w, y
+        t[:, 2, 0], t[:, 2, 1] = x, y + h
+        t[:, 3, 0], t[:, 3, 1] = x + w, y + h
+        data = np.empty((n * 4, 2))
+        data[:, 0] = np.repeat(np.asarray(self.scales, np.float64), per_vertex)
+        data[:, 1] = np.concatenate(self.gamma)
         base = (np.arange(n, dtype=np.uint32) * 4)[:, None]
         idx = (base + np.array([0, 1, 2, 1, 3, 2], np.uint32)).reshape(-1, 3)
         arrays = {
             "a_clip": clip.astype(np.float32),
-            "a_tex": np.concatenate(self.tex).astype(np.float32),
-            "a_data": np.concatenate(self.data).astype(np.float32),
-            "a_fill_color": np.concatenate(self.fill).astype(np.float32),
-            "a_halo_color": np.concatenate(self.halo).astype(np.float32),
-            "a_props": np.concatenate(self.props).astype(np.float32),
+            "a_tex": t.reshape(n * 4, 2).astype(np.float32),
+            "a_data": data.astype(np.float32),
+            "a_fill_color": np.repeat(np.concatenate(self.fill), 4, axis=0).astype(np.float32),
+            "a_halo_color": np.repeat(np.asarray(self.halo, np.float64), per_vertex, axis=0).astype(np.float32),
+            "a_props": np.repeat(np.asarray(self.props, np.float64), per_vertex, axis=0).astype(np.float32),
         }
         return VertexSet(arrays, idx)
 
@@ -401,17 +412,19 @@ def _emit_text(quads: _Quads, paint: _Paint, bucket: SymbolBucket, inst: SymbolI
     text = inst.text
     assert text is not None
     color = as_vec4(paint.get("text-color", bucket, fi))
-    fill = np.tile(np.asarray(color), (len(text.tex), 1))
-    for gi, c in enumerate(text.colors):
-        if c is not None:
-            fill[gi] = as_vec4(c)
+    fill = np.asarray(color, np.float64)
+    if any(c is not None for c in text.colors):  # formatted sections with their own text-color
+        fill = np.tile(fill, (len(text.tex), 1))
+        for gi, c in enumerate(text.colors):
+            if c is not None:
+                fill[gi] = as_vec4(c)
     halo = as_vec4(paint.get("text-halo-color", bucket, fi))
     hw = float(paint.get("text-halo-width", bucket, fi) or 0.0)
     props = (float(paint.get("text-opacity", bucket, fi)), hw, float(paint.get("text-halo-blur", bucket, fi) or 0))
     if pitch_align == "map":
         gamma = clip[..., 3] / (math.cos(cam.pitch_rad) * view.ccd)
     else:
-        gamma = np.ones(clip.shape[:-1])
+        gamma = _ONE
     quads.add(clip, text.tex, fs, gamma, fill, halo, props)
     return hw > 0 and halo[3] > 0
 
