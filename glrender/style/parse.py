@@ -85,7 +85,10 @@ def parse_source(sid: str, raw: Any, path: str) -> SourceSpec:
     if not isinstance(stype, str):
         raise StyleError(f"{path}.type", f"source type must be a string; found {stype!r}")
     if stype not in ("vector", "raster", "raster-dem", "geojson", "image", "video"):
-        log.warning("%s: unknown source type %r; kept as is", path, stype)
+        # The spec's source types are a closed set, and MapLibre refuses others too: a clear error
+        # beats a map that silently lacks a source.
+        raise StyleError(f"{path}.type", f"unknown source type {stype!r} (expected vector, raster, raster-dem, "
+                         "geojson, image or video)")
     tiles = raw.get("tiles")
     if tiles is not None:
         if not isinstance(tiles, list) or not all(isinstance(t, str) for t in tiles):

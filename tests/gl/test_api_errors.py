@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from glrender import Renderer
-from glrender.errors import RenderError, SourceError, StyleError, TileError
+from glrender.errors import RenderError, StyleError, TileError
 
 DEMO = Path(__file__).resolve().parents[2] / "glrender" / "data" / "demo"
 
@@ -22,8 +22,12 @@ def test_missing_style_file() -> None:
 def test_unknown_source_type(gl_ctx: object) -> None:
     style = {"version": 8, "sources": {"a": {"type": "weird"}},
              "layers": [{"id": "x", "type": "fill", "source": "a", "source-layer": "l"}]}
-    with pytest.raises(SourceError, match="weird"):
-        Renderer(style).render(center=(0, 0), zoom=1, width=16, height=16)
+    # Refused when the style is read, with the JSON path, whether or not a layer uses the source.
+    with pytest.raises(StyleError, match=r"sources\.a\.type.*weird"):
+        Renderer(style)
+    unused = {**style, "layers": []}
+    with pytest.raises(StyleError, match="weird"):
+        Renderer(unused)
 
 
 def test_corrupt_tile_names_source_and_tile(gl_ctx: object, tmp_path: Path) -> None:
