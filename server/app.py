@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -146,7 +147,8 @@ async def static_image(request: Request) -> Response:
 
 
 async def static_tile(request: Request) -> Response:
-    return await _image_response(request, "tiles", prepare_tile, "/tiles/")
+    margin = _state(request).config.limits.tile_margin
+    return await _image_response(request, "tiles", functools.partial(prepare_tile, margin=margin), "/tiles/")
 
 
 async def style_document(request: Request) -> Response:

@@ -75,6 +75,8 @@ class RenderJob:
     edit: StyleEdit = field(default_factory=StyleEdit)
     # Overlays in URL order (the last is drawn on top): shapes and markers interleaved as requested.
     overlays: tuple[ShapeArt | MarkerArt, ...] = ()
+    # Device px cut from every side of the render (static tiles drawn with a label margin).
+    crop: int = 0
 
     @property
     def markers(self) -> tuple[MarkerArt, ...]:
@@ -158,7 +160,9 @@ class RenderSession:
         split = bool(job.overlays) and job.edit.before_layer is not None and job.edit.add_layer is None
         base = self._renderer(job.style_key, job.edit, "below" if split else "full")
         image = base.render(**job.camera)
-        canvas = np.array(image.array, dtype=np.uint8, copy=True)
+        c = job.crop
+        canvas = np.array(image.array[c:image.array.shape[0] - c, c:image.array.shape[1] - c], dtype=np.uint8,
+                          copy=True)
         t1 = time.perf_counter()
         timings["render"] = t1 - t0
         for item in runs(job.overlays):
@@ -230,5 +234,5 @@ def error_response(exc: BaseException) -> ApiError:
 
 def jobs_json(job: RenderJob) -> str:
     """A readable one-line description for logs."""
-    return json.dumps({"style": job.style_key, "camera": job.camera, "fmt": job.fmt,
+    return json.dumps({"style": job.style_key, "camera": job.camera, "crop": job.crop, "fmt": job.fmt,
                        "overlays": len(job.overlays)})

@@ -135,8 +135,12 @@ def _auto_camera(overlays: Overlays, edit: StyleEdit, width: int, height: int, p
     return {"center": (lon, lat), "zoom": zoom, "bearing": 0.0, "pitch": 0.0}
 
 
-def prepare_tile(info: StyleInfo, raw_rest: str, query: dict[str, list[str]], cache_key: str) -> PreparedRequest:
-    """``[{tilesize}/]{z}/{x}/{y}[@2x][.ext]`` of the Static Tiles API (512 px tiles unless 256 is asked)."""
+def prepare_tile(info: StyleInfo, raw_rest: str, query: dict[str, list[str]], cache_key: str,
+                 margin: int = 0) -> PreparedRequest:
+    """``[{tilesize}/]{z}/{x}/{y}[@2x][.ext]`` of the Static Tiles API (512 px tiles unless 256 is asked).
+
+    With ``margin`` the tile is drawn with that many CSS px around it, which are cut off again: labels
+    anchored in the neighbouring tiles are then placed here too, so they are not cut at the seam."""
     parts = raw_rest.split("/")
     if len(parts) == 3:
         parts.insert(0, "512")
@@ -163,13 +167,17 @@ def prepare_tile(info: StyleInfo, raw_rest: str, query: dict[str, list[str]], ca
     lon = (x + 0.5) / n * 360.0 - 180.0
     lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * (y + 0.5) / n))))
     camera: dict[str, Any]
+    crop = 0
     if tilesize == "512":
-        camera = {"zoom": float(z), "width": 512, "height": 512, "scale": scale}
+        camera = {"zoom": float(z), "width": 512 + 2 * margin, "height": 512 + 2 * margin, "scale": scale}
+        crop = margin * scale
     elif z > 0:
-        camera = {"zoom": z - 1.0, "width": 256, "height": 256, "scale": scale}
+        camera = {"zoom": z - 1.0, "width": 256 + 2 * margin, "height": 256 + 2 * margin, "scale": scale}
+        crop = margin * scale
     else:
-        # A 256 px tile of zoom 0 is the world at map zoom -1: draw zoom 0 at half the pixel density.
+        # A 256 px tile of zoom 0 is the world at map zoom -1: draw zoom 0 at half the pixel density
+        # (the whole world: no neighbours to take labels from).
         camera = {"zoom": 0.0, "width": 512, "height": 512, "scale": scale / 2}
     camera.update(center=(lon, lat), bearing=0.0, pitch=0.0)
-    job = RenderJob(style_key=info.entry.key, camera=camera, fmt=fmt)
+    job = RenderJob(style_key=info.entry.key, camera=camera, fmt=fmt, crop=crop)
     return PreparedRequest(job=job, media_type=MEDIA_TYPES[fmt], cache_key=cache_key)

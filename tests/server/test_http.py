@@ -103,12 +103,13 @@ def test_static_tiles(client: TestClient, fake_renderers: list[Any]) -> None:
     r = client.get("/styles/v1/demo/basic/tiles/512/14/9326/4741@2x.png")
     assert r.status_code == 200 and Image.open(io.BytesIO(r.content)).size == (1024, 1024)
     call = _calls(fake_renderers)[-1]
-    assert (call["zoom"], call["width"], call["scale"]) == (14.0, 512, 2)
+    # Drawn with the default 8 px label margin on every side, then cut back to the tile.
+    assert (call["zoom"], call["width"], call["height"], call["scale"]) == (14.0, 528, 528, 2)
     lon, lat = call["center"]
     assert lon == pytest.approx(9326.5 / 2**14 * 360 - 180) and 60.16 < lat < 60.18
     r = client.get("/styles/v1/demo/basic/tiles/256/14/9326/4741")
     assert r.status_code == 200 and Image.open(io.BytesIO(r.content)).size == (256, 256)
-    assert _calls(fake_renderers)[-1]["zoom"] == 13.0
+    assert (_calls(fake_renderers)[-1]["zoom"], _calls(fake_renderers)[-1]["width"]) == (13.0, 272)
     assert Image.open(io.BytesIO(client.get("/styles/v1/demo/basic/tiles/256/0/0/0").content)).size == (256, 256)
     assert client.get("/styles/v1/demo/basic/tiles/2/0/0.webp").headers["content-type"] == "image/webp"
     assert client.get("/styles/v1/demo/basic/tiles/1/2/0").status_code == 422
