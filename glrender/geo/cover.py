@@ -8,6 +8,7 @@ zooms), emitting tiles drawn at the ideal zoom near the camera.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -31,12 +32,14 @@ def frustum_planes(clip_matrix: np.ndarray) -> np.ndarray:
     return np.array([r[3] + r[0], r[3] - r[0], r[3] + r[1], r[3] - r[1], r[3] + r[2], r[3] - r[2]])
 
 
-def _box_visible(planes: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> bool:
-    # The box is flat (z = 0): test its "positive vertex" against every plane.
-    px = np.where(planes[:, 0] >= 0, x1, x0)
-    py = np.where(planes[:, 1] >= 0, y1, y0)
-    d = planes[:, 0] * px + planes[:, 1] * py + planes[:, 3]
-    return bool(np.all(d >= 0))
+def _box_visible(planes: Sequence[tuple[float, float, float, float]], x0: float, y0: float, x1: float,
+                 y1: float) -> bool:
+    # The box is flat (z = 0): test its "positive vertex" against every plane. Plain floats: this runs
+    # for every tile the quadtree walk visits, where numpy's per-call cost dominated.
+    for a, b, _c, d in planes:
+        if a * (x1 if a >= 0 else x0) + b * (y1 if b >= 0 else y0) + d < 0:
+            return False
+    return True
 
 
 def covering_tiles(
@@ -61,7 +64,7 @@ def covering_tiles(
     ideal = max(ideal, 0)
     data_max = min(ideal, maxzoom)
     clip = camera.world_matrix() if clip_matrix is None else clip_matrix
-    planes = frustum_planes(clip)
+    planes = [(float(a), float(b), float(c), float(d)) for a, b, c, d in frustum_planes(clip)]
     ws = camera.world_size
     eye = camera.camera_world_position()
     # The ground point under the camera, in tiles of the deepest data zoom (MapLibre measures LOD
