@@ -41,7 +41,7 @@ def apply(ctx: moderngl.Context, fbo: moderngl.Framebuffer, mode: DrawMode) -> N
         ctx.cull_face = "back"
     if mode.blend:
         ctx.blend_func = (moderngl.ONE, moderngl.ONE) if mode.additive else (moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA)
-        ctx.blend_equation = moderngl.FUNC_ADD
+        ctx.blend_equation = moderngl.FUNC_ADD  # type: ignore[assignment]  # one equation for both channels
     if mode.depth_test:
         ctx.depth_func = mode.depth_func
     # moderngl applies a framebuffer's masks when it is bound, so bind again after changing them.

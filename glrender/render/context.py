@@ -21,7 +21,8 @@ class GPU:
     ctx: gl.Context
     programs: ProgramCache
     meshes: MeshCache
-    textures: dict[Any, gl.Texture] = field(default_factory=dict)
+    # Textures, and the holders some draw modules keep beside them (gradient and pattern caches).
+    textures: dict[Any, Any] = field(default_factory=dict)
     quad: gl.Buffer | None = None
 
     def fullscreen_quad(self) -> gl.Buffer:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from glrender.buckets import BUILDERS, Bucket
@@ -85,7 +86,7 @@ def plan_frame(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCa
             # Imported here: styles without labels never load the text stack.
             from glrender.symbol.bucket import build_symbol
 
-            build = functools.partial(build_symbol, res=symbols)
+            build: Callable[..., Any] = functools.partial(build_symbol, res=symbols)
         else:
             build = BUILDERS[layer.type]
         for t in tiles:

@@ -64,7 +64,7 @@ class LegacyFunction:
                                   or not all(isinstance(s, list) and len(s) == 2 for s in stops)):
             raise StyleError(f"{path}.stops", f"function stops must be a non-empty array of [input, output] "
                                               f"pairs; found {stops!r}")
-        zoom_and_feature = bool(stops) and isinstance(stops[0][0], dict)
+        zoom_and_feature = stops is not None and len(stops) > 0 and isinstance(stops[0][0], dict)
         self.property = params.get("property")
         feature_dependent = zoom_and_feature or self.property is not None
         self.kind = "composite" if zoom_and_feature else "source" if feature_dependent else "camera"
@@ -89,6 +89,7 @@ class LegacyFunction:
         self.stops: list[tuple[Any, Any]] = []
         self.zoom_functions: list[tuple[float, LegacyFunction]] = []
         if zoom_and_feature:
+            assert stops is not None
             self._build_composite(stops, params)
         elif stops:
             for i, (inp, out) in enumerate(stops):
@@ -153,9 +154,10 @@ class LegacyFunction:
         if self.kind == "camera":
             return self._inner(zoom)
         if self.kind == "source":
-            if properties is None or self.property not in properties:
+            prop = self.property
+            if properties is None or prop is None or prop not in properties:
                 return _coalesce(self.default, self.spec_default)
-            return self._inner(properties[self.property])
+            return self._inner(properties[prop])
         return self._composite(zoom, properties)
 
     def _composite(self, zoom: float, properties: Mapping[str, Any] | None) -> Any:

@@ -189,7 +189,7 @@ def coerce_constant(value: Any, spec: PropertySpec, path: str) -> Any:
         if spec.length is not None and len(value) != spec.length:
             raise StyleError(path, f"array length {spec.length} expected, length {len(value)} found: "
                                    f"{value!r}")
-        out = []
+        out: list[Any] = []
         for i, x in enumerate(value):
             if spec.item == "number":
                 if not is_number(x):

@@ -226,9 +226,10 @@ def shape_text(sections: Sequence[Section], glyphs: Mapping[str, Mapping[int, Gl
                                               image=sec.image))
                 x += size[0] * iscale + spacing
                 continue
-            g = glyphs.get(sec.fontstack, {}).get(cp)
-            if g is None:
+            glyph = glyphs.get(sec.fontstack, {}).get(cp)
+            if glyph is None:
                 continue
+            g = glyph
             base = (content_h - sec.scale * ONE_EM) * fac
             placed.append(PositionedGlyph(cp, sec.fontstack, x, y + base + BASELINE_OFFSET, sec.scale, si, g))
             x += g.advance * sec.scale + spacing

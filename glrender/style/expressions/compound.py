@@ -110,7 +110,9 @@ def _parse_compound(args: list[Any], ctx: ParsingContext) -> Expression:
         params = defn.overloads[0][0]
         assert not isinstance(params, Varargs)
         raise ctx.error(f"Expected {len(params)} arguments, but found {nargs} instead.")
-    sigs = " | ".join(_sig(p) for p, _ in (candidates or defn.overloads))
+    # candidates are (index, params, fn), overloads (params, fn): unpacking both as pairs raised here
+    tried = [params for _i, params, _f in candidates] or [params for params, _f in defn.overloads]
+    sigs = " | ".join(_sig(p) for p in tried)
     actual = []
     for i, a in enumerate(args[1:], start=1):
         actual.append(str(ctx.parse(a, i).type))

@@ -231,7 +231,8 @@ class Interpolate(_Curve):
             return exponential_factor(x, self.interpolation[1], lower, upper)
         t = exponential_factor(x, 1, lower, upper)
         if kind == "cubic-bezier":
-            return unit_bezier(*self.interpolation[1:], t)
+            p = [float(v) for v in self.interpolation[1:5]]
+            return unit_bezier(p[0], p[1], p[2], p[3], t)
         return t
 
     def evaluate(self, ctx: EvalContext) -> Any:
