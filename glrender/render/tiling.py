@@ -19,6 +19,8 @@ def pieces(width: int, height: int, limit: int) -> list[tuple[int, int, int, int
 def unpremultiply(rgba: np.ndarray) -> np.ndarray:
     """Premultiplied to straight alpha, rounding like a GPU readback would (in place when possible)."""
     a = rgba[..., 3]
+    if a.min() == 255:  # an opaque map (any style with a background): nothing to divide, one pass
+        return rgba
     mask = (a > 0) & (a < 255)
     if not mask.any():
         if (a == 0).any():
