@@ -32,7 +32,7 @@ class Bucket:
     indices: np.ndarray                      # uint32 (M, 3) triangles or (K, 2) lines
     feature_index: np.ndarray                # (N,) int32: vertex -> index into features
     extra: dict[str, Any] = field(default_factory=dict)
-    _paint_cache: dict[tuple[str, float], np.ndarray] = field(default_factory=dict, repr=False)
+    _paint_cache: dict[Any, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def empty(self) -> bool:
@@ -140,6 +140,21 @@ def paint_values(bucket: Bucket, layer: Any, table: PropTable, zoom: float,
             bucket._paint_cache[key] = arr
         attrs[name] = arr
     return uniforms, attrs
+
+
+def cached_feature_attr(bucket: Bucket, key: Any, zoom: float, global_state: Any,
+                        row: Callable[[EvalContext, Feature], Any],
+                        to_array: Callable[[list[Any]], np.ndarray]) -> np.ndarray:
+    """A per-vertex attribute made from one value per feature (``row``, evaluated with the feature in
+    ``ctx``), expanded to the bucket's vertices and kept in its paint cache under ``key``."""
+    cached = bucket._paint_cache.get(key)
+    if cached is None:
+        ctx = tile_context(bucket.tile, bucket.extent, zoom=zoom, global_state=global_state)
+        rows = [row(_with(ctx, f), f) for f in bucket.features]
+        per_feature = to_array(rows)
+        cached = np.ascontiguousarray(per_feature[bucket.feature_index], dtype=np.float32)
+        bucket._paint_cache[key] = cached
+    return cached
 
 
 def _with(ctx: EvalContext, f: Feature) -> EvalContext:

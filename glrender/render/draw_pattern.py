@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from glrender.buckets.base import Bucket, tile_context
+from glrender.buckets.base import Bucket, cached_feature_attr
 from glrender.gpu import gl
 from glrender.render.context import FrameContext
 from glrender.render.patterns import PatternAtlas, pattern_values, premultiply
@@ -80,17 +80,12 @@ def pattern_inputs(fc: FrameContext, layer: Any, name: str, atlas: PatternAtlas,
             return None
         return {"u_pattern": tuple(pos[:4]), "u_pixel_ratio": pos[4]}, {}
     key = (f"pattern:{name}", z, id(atlas))
-    cached = bucket._paint_cache.get(key)  # type: ignore[arg-type]
-    if cached is None:
-        ctx = tile_context(bucket.tile, bucket.extent, zoom=z, global_state=fc.global_state)
-        names = []
-        for f in bucket.features:
-            ctx.feature = f
-            try:
-                names.append(prop.evaluate(z, f, ctx=ctx))
-            except Exception:  # an image expression that fails draws nothing for that feature
-                names.append(None)
-        per_feature = pattern_values(atlas, names)
-        cached = np.ascontiguousarray(per_feature[bucket.feature_index], dtype=np.float32)
-        bucket._paint_cache[key] = cached  # type: ignore[index]
+
+    def row(ctx: Any, f: Any) -> Any:
+        try:
+            return prop.evaluate(z, f, ctx=ctx)
+        except Exception:  # an image expression that fails draws nothing for that feature
+            return None
+
+    cached = cached_feature_attr(bucket, key, z, fc.global_state, row, lambda names: pattern_values(atlas, names))
     return {}, {"pattern": np.ascontiguousarray(cached[:, :4]), "pixel_ratio": np.ascontiguousarray(cached[:, 4:5])}

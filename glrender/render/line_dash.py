@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from glrender.buckets.base import Bucket, tile_context
+from glrender.buckets.base import Bucket, cached_feature_attr
 from glrender.gpu import gl
 from glrender.render.context import FrameContext
 from glrender.render.line_atlas import LineAtlas, cross_fade_zooms, dash_value, usable
@@ -81,15 +81,11 @@ def dash_inputs(fc: FrameContext, layer: Any, atlas: LineAtlas,
         value = dash_value(atlas, prop.evaluate(z_to), prop.evaluate(z_from), round_cap)
         return {"u_dash": value}, {}
     key = ("dash", z_to, z_from, id(atlas), atlas.epoch)
-    cached = bucket._paint_cache.get(key)  # type: ignore[arg-type]
-    if cached is None:
-        ctx = tile_context(bucket.tile, bucket.extent, zoom=z_to, global_state=fc.global_state)
-        rows = []
-        for f in bucket.features:
-            ctx.feature = f
-            round_cap = cap is not None and _eval(cap, z_to, ctx) == "round"
-            rows.append(dash_value(atlas, _eval(prop, z_to, ctx), _eval(prop, z_from, ctx), round_cap))
-        per_feature = np.asarray(rows, np.float32).reshape(-1, 4)
-        cached = np.ascontiguousarray(per_feature[bucket.feature_index], dtype=np.float32)
-        bucket._paint_cache[key] = cached  # type: ignore[index]
+
+    def row(ctx: Any, _f: Any) -> Any:
+        round_cap = cap is not None and _eval(cap, z_to, ctx) == "round"
+        return dash_value(atlas, _eval(prop, z_to, ctx), _eval(prop, z_from, ctx), round_cap)
+
+    cached = cached_feature_attr(bucket, key, z_to, fc.global_state, row,
+                                 lambda rows: np.asarray(rows, np.float32).reshape(-1, 4))
     return {}, {"dash": cached}

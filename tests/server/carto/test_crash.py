@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -36,9 +37,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
+def start(tmp_path: Path, port: int, storage: str | None = None) -> subprocess.Popen[bytes]:
+    """The CARTO app in a process of its own, on SQLite in tmp_path unless ``storage`` names another."""
     script = tmp_path / "app.py"
-    script.write_text(APP.format(key=MASTER, storage=str(tmp_path / "store.sqlite")))
+    script.write_text(APP.format(key=MASTER, storage=storage or str(tmp_path / "store.sqlite")))
     root = Path(__file__).resolve().parents[3]
     proc = subprocess.Popen([sys.executable, str(script), str(port)], cwd=root,
                             env={**os.environ, "PYTHONPATH": str(root)})
@@ -81,44 +83,48 @@ def check_layergroups(store: Store, port: int, tokens: list[str]) -> None:
     assert r.status_code == 200, r.text
 
 
-def test_sigkill_during_writes_loses_no_acknowledged_template(tmp_path: Path) -> None:
+def template_writer(port: int, stop: threading.Event, acknowledged: list[str], w: int) -> None:
+    """Creates named maps until stopped or cut off, noting each one the server acknowledged."""
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+        i = 0
+        while not stop.is_set():
+            name = f"w{w}_{i}"
+            try:
+                r = client.post("/api/v1/map/named", json=template(name), params={"api_key": MASTER})
+            except httpx.TransportError:
+                return
+            if r.status_code == 200:
+                acknowledged.append(name)
+            i += 1
+
+
+def key_writer(port: int, stop: threading.Event, keys: dict[str, str], w: int) -> None:
+    """Creates regular API keys until stopped or cut off, noting each acknowledged one and its token."""
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+        i = 0
+        while not stop.is_set():
+            name = f"k{w}_{i}"
+            try:
+                r = client.post("/api/v3/api_keys", json={"name": name, "grants": MAPS},
+                                params={"api_key": MASTER})
+            except httpx.TransportError:
+                return
+            if r.status_code == 201:
+                keys[name] = r.json()["token"]
+            i += 1
+
+
+def sigkill_scenario(tmp_path: Path, storage: str | None, open_store: Callable[[], Store]) -> None:
+    """Kill the server mid-writes, restart it on the same storage, and find every acknowledged
+    template, API key (same token) and layergroup intact."""
     port = free_port()
-    proc = start(tmp_path, port)
+    proc = start(tmp_path, port, storage)
     acknowledged: list[str] = []
-    stop = threading.Event()
-
-    def writer(w: int) -> None:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
-            i = 0
-            while not stop.is_set():
-                name = f"w{w}_{i}"
-                try:
-                    r = client.post("/api/v1/map/named", json=template(name), params={"api_key": MASTER})
-                except httpx.TransportError:
-                    return
-                if r.status_code == 200:
-                    acknowledged.append(name)
-                i += 1
-
     keys: dict[str, str] = {}
-
-    def key_writer(w: int) -> None:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
-            i = 0
-            while not stop.is_set():
-                name = f"k{w}_{i}"
-                try:
-                    r = client.post("/api/v3/api_keys", json={"name": name, "grants": MAPS},
-                                    params={"api_key": MASTER})
-                except httpx.TransportError:
-                    return
-                if r.status_code == 201:
-                    keys[name] = r.json()["token"]
-                i += 1
-
     layergroups: list[str] = []
-    threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
-    threads += [threading.Thread(target=key_writer, args=(w,)) for w in range(2)]
+    stop = threading.Event()
+    threads = [threading.Thread(target=template_writer, args=(port, stop, acknowledged, w)) for w in range(4)]
+    threads += [threading.Thread(target=key_writer, args=(port, stop, keys, w)) for w in range(2)]
     threads += [threading.Thread(target=map_writer, args=(port, stop, layergroups, w)) for w in range(2)]
     for t in threads:
         t.start()
@@ -135,7 +141,7 @@ def test_sigkill_during_writes_loses_no_acknowledged_template(tmp_path: Path) ->
         if proc.poll() is None:
             proc.kill()
     assert len(acknowledged) >= 40 and len(keys) >= 20 and len(layergroups) >= 10
-    proc = start(tmp_path, port)
+    proc = start(tmp_path, port, storage)
     try:
         r = httpx.get(f"http://127.0.0.1:{port}/api/v1/map/named", params={"api_key": MASTER})
         stored = set(r.json()["template_ids"])
@@ -146,10 +152,15 @@ def test_sigkill_during_writes_loses_no_acknowledged_template(tmp_path: Path) ->
         name, token = next(iter(keys.items()))
         r = httpx.get(f"http://127.0.0.1:{port}/api/v3/api_keys/{name}", params={"api_key": MASTER})
         assert r.json()["grants"] == MAPS and r.json()["token"] == token
-        one = httpx.get(f"http://127.0.0.1:{port}/api/v1/map/named/{acknowledged[-1]}",
-                        params={"api_key": MASTER}).json()["template"]
-        assert one == template(acknowledged[-1])
-        check_layergroups(Storage(tmp_path / "store.sqlite"), port, layergroups)
+        for name in (acknowledged[0], acknowledged[-1]):
+            one = httpx.get(f"http://127.0.0.1:{port}/api/v1/map/named/{name}",
+                            params={"api_key": MASTER}).json()["template"]
+            assert one == template(name)
+        check_layergroups(open_store(), port, layergroups)
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_sigkill_during_writes_loses_no_acknowledged_template(tmp_path: Path) -> None:
+    sigkill_scenario(tmp_path, None, lambda: Storage(tmp_path / "store.sqlite"))
