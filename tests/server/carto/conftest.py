@@ -36,6 +36,19 @@ def client(service: CartoService) -> Iterator[TestClient]:
         yield c
 
 
+@contextmanager
+def carto_client(cfg: CartoConfig) -> Iterator[TestClient]:
+    """A TestClient on a CARTO service of its own for ``cfg``, closed afterwards."""
+    svc = CartoService(cfg)
+    app = Starlette(routes=carto_routes(svc.config, svc))
+    app.state.carto = svc
+    try:
+        with TestClient(app) as c:
+            yield c
+    finally:
+        svc.close()
+
+
 COUNTRIES = {"type": "mapnik", "options": {
     "sql": "SELECT * FROM countries", "cartocss_version": "2.3.0",
     "cartocss": "#layer { polygon-fill: #ff6600; [pop_est > 100000000] { polygon-fill: #990000; } }"}}

@@ -3,20 +3,16 @@ and checked the way CARTO checks them (master for named-map admin, a maps grant 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from server.carto.config import CartoConfig
 from server.carto.errors import CartoError
 from server.carto.keys import ApiKey, config_keys, new_key
-from server.carto.routes import carto_routes
-from server.carto.service import CartoService
 from server.carto.storage import Store, open_storage
-from tests.server.carto.conftest import MASTER, REGULAR, mapconfig, template
+from tests.server.carto.conftest import MASTER, REGULAR, carto_client, mapconfig, template
 
 MAPS = [{"type": "apis", "apis": ["maps"]}]
 
@@ -112,25 +108,14 @@ def test_auth_api_and_what_keys_may_do(client: TestClient) -> None:
     assert (r.status_code, r.json()["errors"]) == (401, ["Unauthorized"])
 
 
-def _client(cfg: CartoConfig) -> Iterator[TestClient]:
-    svc = CartoService(cfg)
-    app = Starlette(routes=carto_routes(svc.config, svc))
-    app.state.carto = svc
-    try:
-        with TestClient(app) as c:
-            yield c
-    finally:
-        svc.close()
-
-
 def test_keys_survive_restarts_and_configuration_changes(tmp_path: Path) -> None:
     store = str(tmp_path / "s.sqlite")
     first = CartoConfig(master_api_key="old-master", api_keys=("old-regular",), storage=store)
-    for c in _client(first):
+    with carto_client(first) as c:
         token = c.post("/api/v3/api_keys", params={"api_key": "old-master"},
                        json={"name": "app", "grants": MAPS}).json()["token"]
     second = CartoConfig(master_api_key="new-master", storage=store)
-    for c in _client(second):
+    with carto_client(second) as c:
         assert c.post("/api/v1/map", json=mapconfig(), params={"api_key": token}).status_code == 200
         for revoked in ("old-master", "old-regular"):
             r = c.post("/api/v1/map", json=mapconfig(), params={"api_key": revoked})

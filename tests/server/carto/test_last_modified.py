@@ -9,31 +9,16 @@ import hashlib
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 
 import pytest
-from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from server.carto.config import CartoConfig
 from server.carto.gpkg import default_database_path
-from server.carto.routes import carto_routes
-from server.carto.service import CartoService
-from tests.server.carto.conftest import CITIES, COUNTRIES, mapconfig, pg_schema, with_search_path
-
-
-def _client(cfg: CartoConfig) -> Iterator[TestClient]:
-    svc = CartoService(cfg)
-    app = Starlette(routes=carto_routes(svc.config, svc))
-    app.state.carto = svc
-    try:
-        with TestClient(app) as c:
-            yield c
-    finally:
-        svc.close()
+from tests.server.carto.conftest import CITIES, COUNTRIES, carto_client, mapconfig, pg_schema, with_search_path
 
 
 def _last_updated(client: TestClient, cfg: dict) -> tuple[str, float]:
@@ -56,7 +41,7 @@ def test_geopackage_tables_last_change(tmp_path: Path) -> None:
         conn.execute("UPDATE gpkg_contents SET last_change = '2030-01-02T03:04:05.000Z' WHERE table_name = 'cities'")
         conn.execute("UPDATE gpkg_contents SET last_change = '2020-06-07T08:09:10.000Z' "
                      "WHERE table_name = 'countries'")
-    for client in _client(CartoConfig(database=str(gpkg), storage=str(tmp_path / "s.sqlite"), demo_map=False)):
+    with carto_client(CartoConfig(database=str(gpkg), storage=str(tmp_path / "s.sqlite"), demo_map=False)) as client:
         token, stamp = _last_updated(client, mapconfig(COUNTRIES))
         assert stamp == _change_time(gpkg, "countries")
         assert token.endswith(f":{int(stamp * 1000)}")  # the cache buster is the data's time
@@ -98,7 +83,7 @@ def test_postgres_cdb_tablemetadata(tmp_path: Path, pg_demo: str, pg_empty: str)
     import psycopg
 
     cfg = CartoConfig(database=pg_demo, storage=pg_empty, demo_map=False)
-    for client in _client(cfg):
+    with carto_client(cfg) as client:
         with psycopg.connect(pg_demo, autocommit=True) as conn:
             (loaded,) = conn.execute("SELECT extract(epoch FROM updated_at)::float8 FROM cdb_tablemetadata "
                                      "WHERE tabname = 'cities'::regclass").fetchone()
@@ -127,7 +112,7 @@ def test_postgres_tables_without_metadata_follow_their_changes(tmp_path: Path, p
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f'CREATE TABLE cities AS SELECT * FROM "{demo_schema}".cities')
         started = time.time()
-        for client in _client(CartoConfig(database=url, storage=pg_empty, demo_map=False)):
+        with carto_client(CartoConfig(database=url, storage=pg_empty, demo_map=False)) as client:
             _, first = _last_updated(client, mapconfig(CITIES))
             assert first == pytest.approx(started, abs=5)  # nothing known yet: as of the server start
             time.sleep(0.05)
