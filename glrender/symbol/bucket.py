@@ -177,11 +177,15 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
     todo: list[tuple[int, list[np.ndarray] | None]] = [(i, None) for i in range(len(bucket.features))]
     if placement == "line" and has_text:
         todo = _merged(layer, bucket.features, ctx, zoom)
+    # Layout values the same for every feature of the tile: evaluated once, not once per feature.
+    const = {name: pv.evaluate(zoom, ctx=ctx) for name, pv in layout.items() if pv.is_feature_constant}
     for fi, lines_override in todo:
         f = bucket.features[fi]
         ctx.feature = f
 
         def ev(name: str, feat: Feature = f) -> Any:
+            if name in const:
+                return const[name]
             return layout[name].evaluate(zoom, feat, ctx=ctx)
 
         text: TextLayout | None = None
@@ -194,10 +198,7 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
             font = _font(ev("text-font"))
             secs = _sections(ev("text-field"), font, ev("text-transform"))
             if secs and any(s.text or s.image for s in secs):
-                stacks: dict[str, dict[int, Any]] = {}
-                for s in secs:
-                    stacks.setdefault(s.fontstack, {}).update(
-                        res.glyphs.glyphs(s.fontstack, (ord(c) for c in s.text)))
+                stacks = _Stacks(secs, res)
                 anchor = ev("text-anchor")
                 justify = ev("text-justify")
                 if justify == "auto":
@@ -213,16 +214,12 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
                     isize = float(ev("text-size") or ONE_EM)
                     ibreak = float(layout["text-size"].evaluate(zoom + 1, f, ctx=_at(ctx, zoom + 1)) or isize)
                     ctx.zoom = zoom
-                shaping = shape_text(secs, stacks, max_width=max_width, line_height=line_height,
-                                     spacing=spacing_px, anchor=anchor,
-                                     # text-anchor shifts labels along lines too; their lines are centred
-                                     justify="center" if text_along else justify,
-                                     translate=(0.0, 0.0) if text_along else offset,
-                                     images=sizes, layout_size=isize, break_size=ibreak)
-                if shaping is not None:
-                    text = _text_layout(shaping, res, offset, text_along, inline)
-                    if text is not None:
-                        text.colors = [secs[i].color for i in text.colors]
+                text = _layout(res, secs, stacks, offset, text_along, inline, max_width=max_width,
+                               line_height=line_height, spacing=spacing_px, anchor=anchor,
+                               # text-anchor shifts labels along lines too; their lines are centred
+                               justify="center" if text_along else justify,
+                               translate=(0.0, 0.0) if text_along else offset,
+                               images=sizes, layout_size=isize, break_size=ibreak)
                 if not along:
                     # MapLibre moves a label to each anchor by its collision box, text-padding included,
                     # so candidates sit a padding further out than a fixed anchor would put them.
@@ -232,12 +229,11 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
                                                      float(ev("text-radial-offset") or 0.0), off):
                         ha, va = anchor_alignment(a)
                         voff = (voff[0] + (0.5 - ha) * vpad, voff[1] + (0.5 - va) * vpad)
-                        vs = shape_text(secs, stacks, max_width=max_width, line_height=line_height,
-                                        spacing=spacing_px, anchor=a, justify=justify_for(a, ev("text-justify")),
-                                        translate=voff, images=sizes, layout_size=isize, break_size=ibreak)
-                        vt = _text_layout(vs, res, voff, False, inline) if vs is not None else None
+                        vt = _layout(res, secs, stacks, voff, False, inline, max_width=max_width,
+                                     line_height=line_height, spacing=spacing_px, anchor=a,
+                                     justify=justify_for(a, ev("text-justify")), translate=voff, images=sizes,
+                                     layout_size=isize, break_size=ibreak)
                         if vt is not None:
-                            vt.colors = [secs[i].color for i in vt.colors]
                             variants.append(vt)
                     if variants:
                         text = variants[0]
@@ -308,6 +304,54 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
     for i, inst in enumerate(bucket.instances):
         inst.order = i
     return bucket if bucket.instances else None
+
+
+class _Stacks(dict[str, dict[int, Any]]):
+    """The glyphs of a label's font stacks, fetched on first use: a label whose layout is already
+    cached never looks its glyphs up."""
+
+    def __init__(self, secs: Sequence[Section], res: SymbolResources) -> None:
+        super().__init__()
+        self._secs, self._res, self._ready = secs, res, False
+
+    def fill(self) -> _Stacks:
+        if not self._ready:
+            self._ready = True
+            for s in self._secs:
+                self.setdefault(s.fontstack, {}).update(self._res.glyphs.glyphs(s.fontstack, (ord(c) for c in s.text)))
+        return self
+
+
+_LAYOUT_CACHE_LIMIT = 65536
+
+
+def _layout(res: SymbolResources, secs: list[Section], stacks: _Stacks, offset: tuple[float, float],
+            along: bool, inline: dict[str, tuple[float, float, float]], **shape: Any) -> TextLayout | None:
+    """A label shaped and turned into glyph quads, shared by every label with the same text and layout
+    (dense maps repeat house numbers and street names across tiles: Berlin's views shape each distinct
+    label about seven times). Layouts are never changed after they are made, so sharing them is safe;
+    atlas rects stay valid because the glyph atlas never drops an entry."""
+    images = shape.get("images")
+    try:
+        # every argument the result depends on, in a fixed order (keyword order is the call's)
+        key: Any = (tuple(secs), offset, along, shape["anchor"], shape["justify"], shape["translate"],
+                    shape["max_width"], shape["line_height"], shape["spacing"], shape["layout_size"],
+                    shape["break_size"], tuple(sorted(inline.items())) if inline else None,
+                    tuple(sorted(images.items())) if images else None)
+        cache: dict[Any, Any] | None = res.layouts
+        if key in cache:  # type: ignore[operator]
+            return cache[key]  # type: ignore[index,no-any-return]
+    except TypeError:  # an unhashable section value (a colour type without hashing): no sharing
+        key, cache = None, None
+    shaping = shape_text(secs, stacks.fill(), **shape)
+    text = _text_layout(shaping, res, offset, along, inline) if shaping is not None else None
+    if text is not None:
+        text.colors = [secs[i].color for i in text.colors]
+    if cache is not None:
+        if len(cache) >= _LAYOUT_CACHE_LIMIT:
+            cache.clear()
+        cache[key] = text
+    return text
 
 
 def _at(ctx: Any, zoom: float) -> Any:

@@ -35,6 +35,8 @@ class SymbolResources:
         self._icon_atlas: dict[float, Atlas] = {}
         self.lock = threading.RLock()
         self._owners: dict[tuple[str, str], object] = {}
+        # Shaped label layouts shared across tiles and renders (see symbol.bucket._layout).
+        self.layouts: dict[Any, Any] = {}
 
     def owner(self, layer_id: str, part: str) -> object:
         """A stable object standing for one layer's text or icons in the GPU mesh cache."""
