@@ -190,7 +190,6 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
 
         text: TextLayout | None = None
         variants: list[TextLayout] = []
-        shaping: Shaping | None = None
         secs: list[Section] = []
         offset = (0.0, 0.0)
         rotate = 0.0
