@@ -62,6 +62,9 @@ class SymbolBucket:
     extent: int
     features: list[Feature]
     instances: list[SymbolInstance] = field(default_factory=list)
+    # Arrays placement derives from the instances once (the bucket is cached across renders); shared by
+    # the copies placement makes for other world wraps.
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def empty(self) -> bool:

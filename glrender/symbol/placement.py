@@ -17,21 +17,16 @@ import numpy as np
 from glrender.buckets.base import as_vec4, tile_context
 from glrender.geo.camera import Camera, TileID
 from glrender.symbol.bucket import SymbolBucket, SymbolInstance
+from glrender.symbol.candidates import gather, tile_rank
 from glrender.symbol.collision import CollisionGrid, Shape
 from glrender.symbol.icon_place import aabb, icon_geometry, moved, translate
 from glrender.symbol.icons import icon_tex
 from glrender.symbol.line_place import line_geometry
 from glrender.symbol.project import View, corners, rotation
+from glrender.symbol.quads import Quads, VertexSet, emit_inline_images, emit_text, emit_upright_text
 from glrender.text.shaping import ONE_EM
 
-_ONE = np.ones(1)  # a gamma scale of 1 for every vertex (broadcast by _Quads)
-
-@dataclass
-class VertexSet:
-    """Quads ready to draw: attribute arrays (4 vertices per quad) and triangle indices."""
-
-    arrays: dict[str, np.ndarray]
-    indices: np.ndarray
+__all__ = ["SymbolDraw", "VertexSet", "place_symbols"]
 
 
 @dataclass
@@ -46,61 +41,6 @@ class SymbolDraw:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-class _Quads:
-    """Accumulates glyph or icon quads with their per-quad paint values; the arrays are built once at
-    the end (a label adds its raw values: per-label numpy work is what made placement slow)."""
-
-    def __init__(self) -> None:
-        self.clip: list[np.ndarray] = []
-        self.tex: list[np.ndarray] = []
-        self.counts: list[int] = []
-        self.scales: list[float] = []
-        self.gamma: list[np.ndarray] = []
-        self.fill: list[np.ndarray] = []
-        self.halo: list[tuple[float, ...]] = []
-        self.props: list[tuple[float, float, float]] = []
-
-    def add(self, clip: np.ndarray, tex: np.ndarray, font_scale: float, gamma: np.ndarray,
-            fill: np.ndarray, halo: tuple[float, ...], props: tuple[float, float, float]) -> None:
-        n = len(tex)
-        self.clip.append(clip.reshape(n * 4, 4))
-        self.tex.append(tex)
-        self.counts.append(n)
-        self.scales.append(font_scale)
-        self.gamma.append(np.broadcast_to(np.asarray(gamma, np.float64).reshape(-1), (n * 4,)))
-        self.fill.append(fill if fill.ndim == 2 else np.broadcast_to(fill, (n, 4)))
-        self.halo.append(tuple(float(v) for v in halo))
-        self.props.append(props)
-
-    def build(self) -> VertexSet | None:
-        if not self.clip:
-            return None
-        clip = np.concatenate(self.clip)
-        n = len(clip) // 4
-        per_vertex = np.asarray(self.counts) * 4  # vertices of each added label
-        tex = np.concatenate(self.tex)
-        x, y, w, h = tex[:, 0], tex[:, 1], tex[:, 2], tex[:, 3]
-        t = np.empty((n, 4, 2))
-        t[:, 0, 0], t[:, 0, 1] = x, y
-        t[:, 1, 0], t[:, 1, 1] = x + w, y
-        t[:, 2, 0], t[:, 2, 1] = x, y + h
-        t[:, 3, 0], t[:, 3, 1] = x + w, y + h
-        data = np.empty((n * 4, 2))
-        data[:, 0] = np.repeat(np.asarray(self.scales, np.float64), per_vertex)
-        data[:, 1] = np.concatenate(self.gamma)
-        base = (np.arange(n, dtype=np.uint32) * 4)[:, None]
-        idx = (base + np.array([0, 1, 2, 1, 3, 2], np.uint32)).reshape(-1, 3)
-        arrays = {
-            "a_clip": clip.astype(np.float32),
-            "a_tex": t.reshape(n * 4, 2).astype(np.float32),
-            "a_data": data.astype(np.float32),
-            "a_fill_color": np.repeat(np.concatenate(self.fill), 4, axis=0).astype(np.float32),
-            "a_halo_color": np.repeat(np.asarray(self.halo, np.float64), per_vertex, axis=0).astype(np.float32),
-            "a_props": np.repeat(np.asarray(self.props, np.float64), per_vertex, axis=0).astype(np.float32),
-        }
-        return VertexSet(arrays, idx)
-
-
 def _overlap(layout: Any, zoom: float, kind: str) -> str:
     v = layout[f"{kind}-overlap"].evaluate(zoom) if f"{kind}-overlap" in layout else None
     if v in ("never", "always", "cooperative"):
@@ -111,7 +51,8 @@ def _overlap(layout: Any, zoom: float, kind: str) -> str:
 _PAINT = ("text-size", "text-color", "text-halo-color", "text-opacity", "text-halo-width", "text-halo-blur",
           "text-translate", "text-translate-anchor", "icon-size", "icon-color", "icon-halo-color",
           "icon-opacity", "icon-halo-width", "icon-halo-blur", "icon-translate", "icon-translate-anchor",
-          "icon-padding", "icon-text-fit", "icon-text-fit-padding")
+          "icon-padding", "icon-text-fit", "icon-text-fit-padding", "text-opacity")
+_TEXT_STYLE = ("text-color", "text-halo-color", "text-halo-width", "text-opacity", "text-halo-blur")
 
 
 class _Paint:
@@ -127,6 +68,9 @@ class _Paint:
             p = layer.get(name)
             if p.is_feature_constant:
                 self.const[name] = p.evaluate(zoom)
+        # text colour, halo and opacity, made once per layer when none depends on the feature
+        self.text_style_is_const = all(n in self.const for n in _TEXT_STYLE)
+        self.text_style_const: Any = None
 
     def get(self, name: str, bucket: SymbolBucket, fi: int) -> Any:
         if name in self.const:
@@ -193,21 +137,15 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
     sheet = resources.sprites(cam.scale) if resources is not None else None
     icon_atlas = resources.icon_atlas(cam.scale) if resources is not None else None
 
-    cands: list[tuple[int, SymbolBucket, SymbolInstance]] = []
-    world_parts: list[np.ndarray] = []
-    for ti, (tile, bucket) in enumerate(items):
-        if isinstance(bucket, SymbolBucket) and bucket.instances:
-            # A cached bucket is shared by every world copy of its tile: place it at this copy.
-            at = bucket if bucket.tile == tile else replace(bucket, tile=tile)
-            cands.extend((ti, at, inst) for inst in bucket.instances)
-            pts = np.array([(i.anchor.x, i.anchor.y) for i in bucket.instances], np.float64)
-            world_parts.append(view.tile_to_world(at.tile, at.extent, pts))
-    if not cands:
+    text_upright = (pitch_align == "viewport" and (rot_align != "map" or bearing == 0.0)
+                    and _zero(paint.const.get("text-translate", (1.0,))))
+    along_map = placement != "point" and rot_align == "map"
+    batch = gather(view, grid, items, paint, sheet, padding, text_upright, along_map)
+    if batch is None:
         return SymbolDraw(layer)
-    anchors_world = np.concatenate(world_parts)
-    screen, wdist = view.to_screen(anchors_world)
-    # MapLibre visits tiles top to bottom of the rotated view to place, and draws them in reverse.
-    rank = _tile_ranks([t for t, _ in items], cam.angle)
+    cands, anchors_world, screen, wdist = batch.cands, batch.world, batch.screen, batch.w
+    keep, sizes, upright, boxes, scales = batch.keep, batch.size, batch.upright, batch.boxes, batch.fs
+    rank = tile_rank([t for t, _ in items], cam.angle)
     order = sorted(range(len(cands)), key=lambda k: (rank[cands[k][0]], cands[k][2].order))
     if by_key:
         order.sort(key=lambda k: cands[k][2].sort_key)
@@ -215,23 +153,21 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
         order.sort(key=lambda k: -screen[k, 1])
     placed: list[tuple[tuple, int, Any]] = []
     icon_sdf: bool | None = None
+    never = text_overlap == "never"
     for k in order:
+        if not keep[k]:
+            continue
         ti, bucket, inst = cands[k]
-        if wdist[k] <= 0 or not np.all(np.isfinite(screen[k])):
-            continue
-        # Anchors off the collision area (pitched views see thousands toward the horizon) are only
-        # laid out when the label could reach back into it.
-        sx, sy = float(screen[k, 0]), float(screen[k, 1])
-        off = max(grid.x0 - sx, sx - grid.x1, grid.y0 - sy, sy - grid.y1)
-        if off > 0 and off > _reach(view, paint, bucket, inst, sheet, float(wdist[k]), padding):
-            continue
         fi = inst.feature
         # --- text
-        text_geo = None
+        text_geo: Any = None
         fs = 0.0
-        size = 0.0
-        if inst.text is not None:
-            size = float(paint.get("text-size", bucket, fi) or 0.0)
+        size = sizes[k]
+        if upright[k]:
+            # an upright screen-aligned point label: its box came with the batch, glyphs come at the end
+            fs = scales[k]
+            text_geo = (None, [boxes[k]])
+        elif inst.text is not None:
             if size > 0:
                 ratio = view.ccd / wdist[k] if pitch_align == "viewport" else wdist[k] / view.ccd
                 pr = min(max(0.5 + 0.5 * ratio, 0.0), 4.0)
@@ -260,8 +196,15 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
         has_icon = icon_geo is not None
         if not has_text and not has_icon:
             continue
-        place_text = text_geo is not None and any(grid.inside(*b) for b in text_geo[1]) and (
-            text_overlap == "always" or not any(grid.hit(*b, mode=text_overlap) for b in text_geo[1]))
+        if text_geo is None:
+            place_text = False
+        elif len(text_geo[1]) == 1:  # one box (most labels): no generator per test
+            b = text_geo[1][0]
+            place_text = grid.inside(*b) and (text_overlap == "always" or not (
+                grid.hit_box(*b) if never else grid.hit(*b, mode=text_overlap)))
+        else:
+            place_text = any(grid.inside(*b) for b in text_geo[1]) and (
+                text_overlap == "always" or not any(grid.hit(*b, mode=text_overlap) for b in text_geo[1]))
         place_icon = icon_geo is not None and grid.inside(*icon_geo[1]) and (
             icon_overlap == "always" or not grid.hit(*icon_geo[1], mode=icon_overlap))
         icon_without_text = text_optional or not has_text
@@ -290,19 +233,25 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
         tclip = text_geo[0] if place_text and text_geo else None
         if callable(tclip):
             tclip = tclip()
+        elif place_text and upright[k]:
+            tclip = _UPRIGHT
         placed.append((draw_key, k, (bucket, inst, tclip, fs,
                                      icon_geo if place_icon else None, img)))
     placed.sort(key=lambda t: (t[0], t[1]))
-    text_q, icon_q, inline_q = _Quads(), _Quads(), _Quads()
+    text_q, icon_q, inline_q = Quads(view), Quads(view), Quads(view)
     halo_any = icon_halo_any = False
-    for _key, _k, (bucket, inst, clip, fs, icon_geo, img) in placed:
+    for _key, k, (bucket, inst, clip, fs, icon_geo, img) in placed:
         fi = inst.feature
-        if clip is not None:
+        if clip is _UPRIGHT:
+            if len(inst.text.tex):  # type: ignore[union-attr]
+                halo_any |= emit_upright_text(text_q, paint, bucket, inst, float(screen[k, 0]), float(screen[k, 1]),
+                                              fs)
+        elif clip is not None:
             glyphs_only = inst
             if inst.text is not None and inst.text.images is not None:
-                clip, glyphs_only = _emit_inline_images(inline_q, paint, bucket, inst, clip, sheet, icon_atlas)
+                clip, glyphs_only = emit_inline_images(inline_q, paint, bucket, inst, clip, sheet, icon_atlas)
             if glyphs_only.text is not None and len(glyphs_only.text.tex):
-                halo_any |= _emit_text(text_q, paint, bucket, glyphs_only, clip, fs, pitch_align, cam, view)
+                halo_any |= emit_text(text_q, paint, bucket, glyphs_only, clip, fs, pitch_align, cam, view)
         if icon_geo is not None and icon_atlas is not None and bool(img.sdf) == bool(icon_sdf):
             iclip, _box, iscale = icon_geo
             tex = np.array([icon_tex(icon_atlas, img)], np.float64)
@@ -312,7 +261,7 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
             icon_halo_any |= hw > 0 and halo[3] > 0
             props = (float(paint.get("icon-opacity", bucket, fi)), hw,
                      float(paint.get("icon-halo-blur", bucket, fi) or 0.0))
-            icon_q.add(iclip, tex, iscale, np.ones(iclip.shape[:-1]), color, halo, props)
+            icon_q.add(iclip, tex, iscale, None, color, halo, props)
     draw = SymbolDraw(layer, text=text_q.build(), icon=icon_q.build(), halo=halo_any, icon_halo=icon_halo_any,
                       icon_sdf=bool(icon_sdf), text_images=inline_q.build())
     draw.extras["icon_atlas"] = icon_atlas
@@ -330,43 +279,23 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
     return draw
 
 
+_UPRIGHT = object()  # marks a placed upright label whose glyph corners Quads computes in one batch
+
+
+def _zero(v: Any) -> bool:
+    """A translate value of zero (or none)."""
+    try:
+        return not v or not any(float(x) for x in v)
+    except (TypeError, ValueError):
+        return False
+
+
 def _variant_instances(inst: SymbolInstance) -> list[SymbolInstance]:
     """The instance once per variable-anchor layout, made once and kept with the (cached) instance."""
     made = inst.__dict__.get("_variant_instances")
     if made is None:
         made = inst.__dict__["_variant_instances"] = [replace(inst, text=v) for v in inst.variants]
     return made
-
-
-def _reach(view: View, paint: _Paint, bucket: SymbolBucket, inst: SymbolInstance, sheet: Any, w: float,
-           padding: float) -> float:
-    """A bound (CSS px) on how far any shape of a label can lie from its anchor: text and icon boxes at
-    the largest perspective scaling either pitch alignment gives, plus padding and translation."""
-    fi = inst.feature
-    pr = min(max(0.5 + 0.5 * max(view.ccd / w, w / view.ccd), 0.0), 4.0)
-    persp = max(1.0, view.ccd / w)  # map-plane shapes near the camera magnify
-    reach_t = 0.0
-    if inst.text is not None:
-        size = float(paint.get("text-size", bucket, fi) or 0.0)
-        extent = max(max(abs(v) for v in t.box) for t in [inst.text, *inst.variants])
-        reach_t = extent * size / ONE_EM * pr * persp + padding * pr
-    reach_i = 0.0
-    img = sheet.get(inst.icon) if (sheet is not None and inst.icon) else None
-    if img is not None:
-        isize = float(paint.get("icon-size", bucket, fi) or 0.0)
-        r = (math.hypot(img.width, img.height) / img.pixel_ratio + math.hypot(*inst.icon_offset)) * isize
-        fit = paint.get("icon-text-fit", bucket, fi)
-        if fit and fit != "none":
-            pad = paint.get("icon-text-fit-padding", bucket, fi) or [0, 0, 0, 0]
-            r += reach_t + 2 * max(abs(float(v)) for v in pad)
-        ipad = paint.get("icon-padding", bucket, fi)
-        p = float(ipad[0]) if isinstance(ipad, list | tuple) and ipad else 2.0
-        reach_i = r * pr * persp + p * pr
-    moves = 0.0
-    for kind in ("text", "icon"):
-        tr = paint.get(f"{kind}-translate", bucket, fi) or [0, 0]
-        moves = max(moves, math.hypot(float(tr[0]), float(tr[1])))
-    return max(reach_t, reach_i) + moves * persp + 1.0
 
 
 def _pick_variant(grid: CollisionGrid, geos: list[tuple[Any, list[Shape]]], overlap: str) -> int:
@@ -381,67 +310,6 @@ def _pick_variant(grid: CollisionGrid, geos: list[tuple[Any, list[Shape]]], over
             if any(grid.inside(*b) for b in boxes):
                 return i
     return 0
-
-
-def _emit_inline_images(quads: _Quads, paint: _Paint, bucket: SymbolBucket, inst: SymbolInstance,
-                        clip: np.ndarray, sheet: Any, atlas: Any) -> tuple[np.ndarray, SymbolInstance]:
-    """Queue the inline images of a label (drawn from the icon atlas with the text's opacity) and return
-    the clip corners and a copy of the instance with its glyphs only (the cached one stays whole)."""
-    text = inst.text
-    assert text is not None and text.images is not None
-    is_img = np.array([n is not None for n in text.images])
-    if sheet is not None and atlas is not None:
-        opacity = float(paint.get("text-opacity", bucket, inst.feature))
-        for qi in np.flatnonzero(is_img):
-            img = sheet.get(text.images[qi])
-            if img is None:
-                continue
-            x, y, w, h = icon_tex(atlas, img)
-            tex = np.array([(x - 1, y - 1, w + 2, h + 2)], np.float64)  # with the padding texel
-            quads.add(clip[qi:qi + 1], tex, 1.0, np.ones((1, 4)), np.ones(4), (0.0, 0.0, 0.0, 0.0),
-                      (opacity, 0.0, 0.0))
-    keep = ~is_img
-    glyphs = replace(text, quads=text.quads[keep], tex=text.tex[keep], centers=text.centers[keep],
-                     colors=[c for c, k in zip(text.colors, keep, strict=True) if k], images=None)
-    return clip[keep], replace(inst, text=glyphs)
-
-
-def _emit_text(quads: _Quads, paint: _Paint, bucket: SymbolBucket, inst: SymbolInstance, clip: np.ndarray,
-               fs: float, pitch_align: str, cam: Camera, view: View) -> bool:
-    fi = inst.feature
-    text = inst.text
-    assert text is not None
-    color = as_vec4(paint.get("text-color", bucket, fi))
-    fill = np.asarray(color, np.float64)
-    if any(c is not None for c in text.colors):  # formatted sections with their own text-color
-        fill = np.tile(fill, (len(text.tex), 1))
-        for gi, c in enumerate(text.colors):
-            if c is not None:
-                fill[gi] = as_vec4(c)
-    halo = as_vec4(paint.get("text-halo-color", bucket, fi))
-    hw = float(paint.get("text-halo-width", bucket, fi) or 0.0)
-    props = (float(paint.get("text-opacity", bucket, fi)), hw, float(paint.get("text-halo-blur", bucket, fi) or 0))
-    if pitch_align == "map":
-        gamma = clip[..., 3] / (math.cos(cam.pitch_rad) * view.ccd)
-    else:
-        gamma = _ONE
-    quads.add(clip, text.tex, fs, gamma, fill, halo, props)
-    return hw > 0 and halo[3] > 0
-
-
-def _tile_ranks(tiles: Sequence[TileID], angle: float) -> list[int]:
-    c, s = math.cos(angle), math.sin(angle)
-
-    def key(i: int) -> tuple[float, float]:
-        t = tiles[i]
-        x = t.x + t.wrap * 2**t.z
-        return (x * s + t.y * c, x * c - t.y * s)
-
-    order = sorted(range(len(tiles)), key=key)
-    rank = [0] * len(tiles)
-    for r, i in enumerate(order):
-        rank[i] = r
-    return rank
 
 
 def _sort_by_y(lay: Any, zoom: float, z_order: str, by_key: bool) -> bool:

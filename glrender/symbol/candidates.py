@@ -1,0 +1,224 @@
+"""Label candidates of one symbol layer as arrays, for placement.
+
+Placement itself is sequential (each label collides with the ones placed before it), but most of what
+it needs per candidate is not: where the anchor lands on screen, the text scale, whether the label can
+reach the collision area at all, and, for upright screen-aligned point labels (most labels of a map),
+their collision box. This module computes those for all candidates of a layer at once, so the
+sequential loop only tests and inserts boxes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from glrender.geo.camera import TileID
+from glrender.symbol.bucket import SymbolBucket, SymbolInstance
+from glrender.symbol.collision import CollisionGrid
+from glrender.symbol.project import View
+from glrender.text.shaping import ONE_EM
+
+Candidate = tuple[int, SymbolBucket, SymbolInstance]  # (item index, bucket at this tile, instance)
+
+
+@dataclass
+class _Static:
+    """Per-instance values of a bucket that do not depend on the camera."""
+
+    anchors: np.ndarray   # (n, 2) tile units
+    box: np.ndarray       # (n, 4) text box left, top, right, bottom (layout px), 0 without text
+    extent: np.ndarray    # (n,) largest |box| over the text and its variable-anchor layouts
+    has_text: np.ndarray  # (n,) bool
+    plain: np.ndarray     # (n,) bool: text without variants, rotation or inline images
+    has_line: np.ndarray  # (n,) bool
+    has_icon: np.ndarray  # (n,) bool
+
+
+def _static(bucket: SymbolBucket) -> _Static:
+    got = bucket.cache.get("candidates")
+    if got is None:
+        insts = bucket.instances
+        n = len(insts)
+        box = np.zeros((n, 4))
+        extent = np.zeros(n)
+        for i, inst in enumerate(insts):
+            if inst.text is not None:
+                box[i] = inst.text.box
+                extent[i] = max(max(abs(v) for v in t.box) for t in [inst.text, *inst.variants])
+        got = bucket.cache["candidates"] = _Static(
+            anchors=np.array([(i.anchor.x, i.anchor.y) for i in insts], np.float64).reshape(n, 2),
+            box=box,
+            extent=extent,
+            has_text=np.array([i.text is not None for i in insts], bool),
+            plain=np.array([i.text is not None and not i.variants and i.text_rotate == 0 and i.text.images is None
+                            for i in insts], bool),
+            has_line=np.array([i.line is not None for i in insts], bool),
+            has_icon=np.array([bool(i.icon) for i in insts], bool),
+        )
+    return got  # type: ignore[no-any-return]
+
+
+@dataclass
+class Batch:
+    """All candidates of a layer this frame (index k) with what placement needs of each."""
+
+    cands: list[Candidate]
+    world: np.ndarray     # (N, 2) anchor in world px
+    screen: np.ndarray    # (N, 2) anchor in CSS px
+    w: np.ndarray         # (N,) distance along the view axis
+    keep: list[bool]      # on the visible side and able to reach the collision area
+    size: list[float]     # text-size (0 without text)
+    upright: list[bool]   # an upright screen-aligned label whose box is ``boxes[k]``
+    boxes: list[tuple[float, float, float, float]]
+    fs: list[float]       # glyph scale of upright labels
+
+
+def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, padding: float,
+           text_upright: bool, along_map: bool) -> Batch | None:
+    """The layer's candidates in item order. ``text_upright``: the layer's point labels are drawn upright
+    in screen space without translation, so their boxes need no per-label geometry; ``along_map``: labels
+    with a line follow it (they never are upright point labels)."""
+    cands: list[Candidate] = []
+    statics: list[_Static] = []
+    world_parts: list[np.ndarray] = []
+    for ti, (tile, bucket) in enumerate(items):
+        if isinstance(bucket, SymbolBucket) and bucket.instances:
+            # A cached bucket is shared by every world copy of its tile: place it at this copy.
+            at = bucket if bucket.tile == tile else replace(bucket, tile=tile)
+            st = _static(bucket)
+            cands.extend((ti, at, inst) for inst in bucket.instances)
+            statics.append(st)
+            world_parts.append(view.tile_to_world(at.tile, at.extent, st.anchors))
+    if not cands:
+        return None
+    world = np.concatenate(world_parts)
+    screen, w = view.to_screen(world)
+    n = len(cands)
+    cat = (lambda name: np.concatenate([getattr(s, name) for s in statics])) if len(statics) > 1 else \
+        (lambda name: getattr(statics[0], name))
+    has_text, has_icon = cat("has_text"), cat("has_icon")
+    with np.errstate(invalid="ignore"):
+        valid = (w > 0) & np.isfinite(screen).all(axis=1)
+    # text-size of every labelled candidate on the visible side
+    size = np.zeros(n)
+    const = paint.const.get("text-size", None) if "text-size" in paint.const else None
+    if "text-size" in paint.const:
+        size[has_text] = float(const or 0.0)
+    else:
+        for k in np.flatnonzero(has_text & valid).tolist():
+            _ti, bucket, inst = cands[k]
+            size[k] = float(paint.get("text-size", bucket, inst.feature) or 0.0)
+    sx, sy = screen[:, 0], screen[:, 1]
+    with np.errstate(invalid="ignore"):
+        off = np.maximum(np.maximum(grid.x0 - sx, sx - grid.x1), np.maximum(grid.y0 - sy, sy - grid.y1))
+        far = valid & (off > 0)
+    keep = valid.copy()
+    if far.any():
+        _cull(view, paint, cands, far, off, w, size, cat("extent"), has_text, has_icon, sheet, padding, keep)
+    upright = np.zeros(n, bool)
+    boxes: list[tuple[float, float, float, float]] = []
+    fs_out = np.zeros(n)
+    if text_upright:
+        upright = keep & cat("plain") & (size > 0) & ~(cat("has_line") & along_map)
+        if upright.any():
+            with np.errstate(divide="ignore", invalid="ignore"):
+                pr = np.minimum(np.maximum(0.5 + 0.5 * (view.ccd / w), 0.0), 4.0)
+            fs = size / ONE_EM * pr
+            box = cat("box")
+            p = padding * pr
+            b = np.empty((n, 4))
+            b[:, 0] = sx + box[:, 0] * fs - p
+            b[:, 1] = sy + box[:, 1] * fs - p
+            b[:, 2] = sx + box[:, 2] * fs + p
+            b[:, 3] = sy + box[:, 3] * fs + p
+            b[~upright] = 0.0
+            boxes = [tuple(r) for r in b.tolist()]  # type: ignore[misc]
+            fs_out = np.where(upright, fs, 0.0)
+    return Batch(cands, world, screen, w, keep.tolist(), size.tolist(), upright.tolist(), boxes,
+                 fs_out.tolist())
+
+
+def _cull(view: View, paint: Any, cands: list[Candidate], far: np.ndarray, off: np.ndarray, w: np.ndarray,
+          size: np.ndarray, extent: np.ndarray, has_text: np.ndarray, has_icon: np.ndarray, sheet: Any,
+          padding: float, keep: np.ndarray) -> None:
+    """Drop anchors off the collision area (pitched views see thousands toward the horizon) whose label
+    cannot reach back into it; text-only labels with a constant translation in one numpy pass."""
+    moves = _const_moves(paint)
+    simple = far & (~has_icon if sheet is not None else True)
+    if moves is not None and simple.any():
+        ws = w[simple]
+        pr = np.minimum(np.maximum(0.5 + 0.5 * np.maximum(view.ccd / ws, ws / view.ccd), 0.0), 4.0)
+        persp = np.maximum(1.0, view.ccd / ws)
+        reach_t = np.where(has_text[simple], extent[simple] * size[simple] / ONE_EM * pr * persp + padding * pr, 0.0)
+        reach = np.maximum(reach_t, 0.0) + moves * persp + 1.0
+        idx = np.flatnonzero(simple)
+        keep[idx[off[simple] > reach]] = False
+        rest = far & ~simple
+    else:
+        rest = far
+    for k in np.flatnonzero(rest).tolist():
+        _ti, bucket, inst = cands[k]
+        if off[k] > reach_of(view, paint, bucket, inst, sheet, float(w[k]), padding):
+            keep[k] = False
+
+
+def _const_moves(paint: Any) -> float | None:
+    """The longest of text-translate and icon-translate when neither depends on the feature."""
+    moves = 0.0
+    for kind in ("text", "icon"):
+        name = f"{kind}-translate"
+        if name not in paint.const:
+            return None
+        tr = paint.const[name] or [0, 0]
+        moves = max(moves, math.hypot(float(tr[0]), float(tr[1])))
+    return moves
+
+
+def reach_of(view: View, paint: Any, bucket: SymbolBucket, inst: SymbolInstance, sheet: Any, w: float,
+             padding: float) -> float:
+    """A bound (CSS px) on how far any shape of a label can lie from its anchor: text and icon boxes at
+    the largest perspective scaling either pitch alignment gives, plus padding and translation."""
+    fi = inst.feature
+    pr = min(max(0.5 + 0.5 * max(view.ccd / w, w / view.ccd), 0.0), 4.0)
+    persp = max(1.0, view.ccd / w)  # map-plane shapes near the camera magnify
+    reach_t = 0.0
+    if inst.text is not None:
+        size = float(paint.get("text-size", bucket, fi) or 0.0)
+        extent = max(max(abs(v) for v in t.box) for t in [inst.text, *inst.variants])
+        reach_t = extent * size / ONE_EM * pr * persp + padding * pr
+    reach_i = 0.0
+    img = sheet.get(inst.icon) if (sheet is not None and inst.icon) else None
+    if img is not None:
+        isize = float(paint.get("icon-size", bucket, fi) or 0.0)
+        r = (math.hypot(img.width, img.height) / img.pixel_ratio + math.hypot(*inst.icon_offset)) * isize
+        fit = paint.get("icon-text-fit", bucket, fi)
+        if fit and fit != "none":
+            pad = paint.get("icon-text-fit-padding", bucket, fi) or [0, 0, 0, 0]
+            r += reach_t + 2 * max(abs(float(v)) for v in pad)
+        ipad = paint.get("icon-padding", bucket, fi)
+        p = float(ipad[0]) if isinstance(ipad, list | tuple) and ipad else 2.0
+        reach_i = r * pr * persp + p * pr
+    moves = 0.0
+    for kind in ("text", "icon"):
+        tr = paint.get(f"{kind}-translate", bucket, fi) or [0, 0]
+        moves = max(moves, math.hypot(float(tr[0]), float(tr[1])))
+    return max(reach_t, reach_i) + moves * persp + 1.0
+
+
+def tile_rank(tiles: list[TileID], angle: float) -> list[int]:
+    """MapLibre visits tiles top to bottom of the rotated view to place, and draws them in reverse."""
+    c, s = math.cos(angle), math.sin(angle)
+
+    def key(i: int) -> tuple[float, float]:
+        t = tiles[i]
+        x = t.x + t.wrap * 2**t.z
+        return (x * s + t.y * c, x * c - t.y * s)
+
+    order = sorted(range(len(tiles)), key=key)
+    rank = [0] * len(tiles)
+    for r, i in enumerate(order):
+        rank[i] = r
+    return rank
