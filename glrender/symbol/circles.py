@@ -9,6 +9,7 @@ crowd together.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,11 +85,12 @@ def line_circles(line: np.ndarray, anchor: tuple[float, float], segment: int, le
     return LineCircles(np.array(centers, np.float64), np.array(dists, np.float64), size / 2)
 
 
-def tile_distance(plane_line: np.ndarray, tile_line: np.ndarray, segment: int, plane_anchor: np.ndarray,
-                  tile_anchor: np.ndarray, offset: float) -> tuple[float, float, float] | None:
+def tile_distance(plane_line: Sequence[Sequence[float]], tile_line: np.ndarray, segment: int,
+                  plane_anchor: Sequence[float], tile_anchor: np.ndarray, offset: float
+                  ) -> tuple[float, float, float] | None:
     """How far along the line a glyph ``offset`` plane units from the anchor sits, as MapLibre's tile
     distance: tile units up to the last vertex passed, plane units from there, and the plane angle of
-    its segment; None when it falls off the line."""
+    its segment; None when it falls off the line. ``plane_line`` may be a list of (x, y) (faster)."""
     direction = 1 if offset > 0 else -1
     want = abs(offset)
     index = segment if direction > 0 else segment + 1
@@ -104,7 +106,7 @@ def tile_distance(plane_line: np.ndarray, tile_line: np.ndarray, segment: int, p
         prev = cur
         cur = plane_line[index]
         walked += seg
-        seg = float(math.hypot(*(cur - prev)))
+        seg = math.hypot(cur[0] - prev[0], cur[1] - prev[1])
     last_vertex = index - direction
     if last_vertex == first:
         prev_tile = 0.0
@@ -125,14 +127,15 @@ def used_circles(circles: LineCircles, first: float, last: float, screen: np.nda
     """Screen circles (cx, cy, r) of the label between tile distances ``-first`` and ``last``, dropping
     circles that crowd their predecessor (closer than sqrt(2) radii) unless the next one is unused."""
     out: list[tuple[float, float, float]] = []
-    d = circles.distances
+    d = circles.distances.tolist()
+    xy = screen.tolist()
     n = len(d)
     prev_placed = False
     for i in range(n):
         if d[i] < -first or d[i] > last:
             prev_placed = False
             continue
-        x, y = float(screen[i, 0]), float(screen[i, 1])
+        x, y = xy[i]
         if prev_placed:
             px, py = out[-1][0], out[-1][1]
             if radius_px * radius_px * 2 > (x - px) ** 2 + (y - py) ** 2 and i + 1 < n \

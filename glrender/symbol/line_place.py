@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 
 import numpy as np
 
@@ -23,19 +24,48 @@ def line_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, tvec: 
     when the label does not fit on its line."""
     text = inst.text
     assert text is not None and inst.line is not None
-    line_w = view.tile_to_world(bucket.tile, bucket.extent, inst.line)
-    anchor_w = view.tile_to_world(bucket.tile, bucket.extent, np.array([[inst.anchor.x, inst.anchor.y]]))[0]
+    line_w, sl, behind = _projected(view, bucket, inst.line)
+    anchor_w = view.tile_to_world(bucket.tile, bucket.extent, np.array([[inst.anchor.x, inst.anchor.y]]))
+    anchor_px, anchor_depth = view.to_screen(anchor_w)
     if pitch_align == "map":
-        plane_line, plane_anchor = line_w, anchor_w
+        plane_line, plane_anchor = line_w, anchor_w[0]
     else:
-        sl, wl = view.to_screen(line_w)
-        if np.any(wl <= 0):
+        if behind:
             return None
         plane_line = sl
-        plane_anchor = view.to_screen(anchor_w[None])[0][0]
+        plane_anchor = anchor_px[0]
     centers = text.centers * fs
     ox, oy = inst.text_offset[0] * fs, inst.text_offset[1] * fs
     segment = inst.anchor.segment
+    if not oy:
+        # the common case, in plain floats: a label has a dozen glyphs and its line a few vertices, too
+        # few for numpy calls to pay off
+        got = _along_plain(view, bucket, inst, plane_line, pitch_align, plane_anchor, centers, ox, text.quads, fs,
+                           keep_upright)
+        if got is None:
+            return None
+        cw = got
+    else:
+        got2 = _along_numpy(view, plane_line, segment, plane_anchor, centers, ox, oy, pitch_align, keep_upright)
+        if got2 is None:
+            return None
+        cw = glyph_corners_along(got2[0], got2[1], text.quads, fs, 0.0)
+    clip, px = _project(view, cw, tvec, pitch_align)
+    if inst.circles is None or size <= 0:
+        # one box around each glyph, all corners at once
+        lo, hi = px.min(axis=1), px.max(axis=1)
+        return clip, [(float(a[0]), float(a[1]), float(b[0]), float(b[1])) for a, b in zip(lo, hi, strict=True)]
+    shapes = circle_shapes(view, bucket, inst, plane_line, plane_anchor, tvec, size, pitch_align,
+                           float(anchor_depth[0]))
+    if shapes is None:
+        return None
+    return clip, list(shapes)
+
+
+def _along_numpy(view: View, plane_line: np.ndarray, segment: int, plane_anchor: np.ndarray, centers: np.ndarray,
+                 ox: float, oy: float, pitch_align: str, keep_upright: bool
+                 ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Glyph centres and angles of a label offset across its line (it walks the moved line)."""
 
     def place(flip: bool) -> tuple[np.ndarray, np.ndarray, bool]:
         return along_line(plane_line, segment, plane_anchor, centers, flip, ox, oy)
@@ -55,16 +85,102 @@ def line_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, tvec: 
             pts, ang, ok = place(True)
             if not ok:
                 return None
-    cw = glyph_corners_along(pts, ang, text.quads, fs, 0.0)
-    clip, px = _project(view, cw, tvec, pitch_align)
-    if inst.circles is None or size <= 0:
-        # one box around each glyph, all corners at once
-        lo, hi = px.min(axis=1), px.max(axis=1)
-        return clip, [(float(a[0]), float(a[1]), float(b[0]), float(b[1])) for a, b in zip(lo, hi, strict=True)]
-    shapes = circle_shapes(view, bucket, inst, plane_line, plane_anchor, tvec, size, pitch_align)
-    if shapes is None:
+    return pts, ang
+
+
+def _walk_plain(pl: list[list[float]], cum: list[float], s: int, ax: float, ay: float, ds: list[float],
+                flip: bool) -> tuple[list[tuple[float, float, float]], bool]:
+    """Points and segment angles at distances ``ds`` along the polyline ``pl`` (cumulative lengths
+    ``cum``) from the anchor on segment ``s`` (a flipped label turns its glyphs round); False when a
+    glyph falls off either end. The same rule
+    as ``project.along_line`` without a text offset across the line."""
+    total = cum[-1]
+    last = len(pl) - 2
+    sx, sy = pl[s]
+    base = cum[s] + math.hypot(ax - sx, ay - sy)
+    out = []
+    ok = True
+    turn = math.pi if flip else 0.0
+    for c in ds:
+        d = base + c
+        if not 0 <= d <= total:
+            ok = False
+            d = min(max(d, 0.0), total)
+        i = min(max(bisect_right(cum, d) - 1, 0), last)
+        c0 = cum[i]
+        seg = cum[i + 1] - c0
+        t = (d - c0) / seg if seg > 0 else 0.0
+        x0, y0 = pl[i]
+        x1, y1 = pl[i + 1]
+        out.append((x0 + (x1 - x0) * t, y0 + (y1 - y0) * t, math.atan2(y1 - y0, x1 - x0) + turn))
+    return out, ok
+
+
+def _along_plain(view: View, bucket: SymbolBucket, inst: SymbolInstance, plane_line: np.ndarray, pitch_align: str,
+                 plane_anchor: np.ndarray, centers: np.ndarray, ox: float, quads: np.ndarray, fs: float,
+                 keep_upright: bool) -> np.ndarray | None:
+    """Plane corners (n, 4, 2) of a label's glyphs along its line, kept upright; None when it does not
+    fit on the line."""
+    pl, cum = _plain_line(view, bucket, inst.line, plane_line)  # type: ignore[arg-type]
+    s = max(0, min(inst.anchor.segment, len(pl) - 2))
+    ax, ay = float(plane_anchor[0]), float(plane_anchor[1])
+    ds = [ox + c for c in centers.tolist()]
+    pts, ok = _walk_plain(pl, cum, s, ax, ay, ds, False)
+    if not ok:
         return None
-    return clip, list(shapes)
+    if keep_upright and pts:
+        if len(pts) > 1:
+            ends = [(pts[0][0], pts[0][1]), (pts[-1][0], pts[-1][1])]
+        else:
+            nx, ny = pl[min(inst.anchor.segment + 1, len(pl) - 1)]
+            ends = [(ax, ay), (nx, ny)]
+        if pitch_align == "map":
+            scr = view.to_screen(np.array(ends, np.float64))[0].tolist()
+        else:
+            scr = ends
+        if scr[1][0] < scr[0][0]:
+            pts, ok = _walk_plain(pl, cum, s, ax, ay, [ox - c for c in centers.tolist()], True)
+            if not ok:
+                return None
+    out = np.empty((len(pts), 4, 2))
+    rows = []
+    for (px, py, a), (x1, y1, x2, y2) in zip(pts, quads.tolist(), strict=True):
+        cs, sn = math.cos(a), math.sin(a)
+        x1, y1, x2, y2 = x1 * fs, y1 * fs, x2 * fs, y2 * fs
+        rows.append(((x1 * cs - y1 * sn + px, x1 * sn + y1 * cs + py),
+                     (x2 * cs - y1 * sn + px, x2 * sn + y1 * cs + py),
+                     (x1 * cs - y2 * sn + px, x1 * sn + y2 * cs + py),
+                     (x2 * cs - y2 * sn + px, x2 * sn + y2 * cs + py)))
+    out[:] = rows
+    return out
+
+
+def _plain_line(view: View, bucket: SymbolBucket, line: np.ndarray, plane_line: np.ndarray
+                ) -> tuple[list[list[float]], list[float]]:
+    """The label plane line as Python floats with its cumulative lengths, once per line and frame."""
+    key = ("plain", id(plane_line))
+    hit = view.lines.get(key)
+    if hit is None or hit[0] is not plane_line:
+        pl = plane_line.tolist()
+        cum = [0.0]
+        acc = 0.0
+        for (x0, y0), (x1, y1) in zip(pl, pl[1:], strict=False):
+            acc += math.hypot(x1 - x0, y1 - y0)
+            cum.append(acc)
+        hit = view.lines[key] = (plane_line, pl, cum)
+    return hit[1], hit[2]
+
+
+def _projected(view: View, bucket: SymbolBucket, line: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """A label's line in world px and CSS px, and whether any of it lies behind the camera; made once
+    per frame for all the labels spaced along the same line."""
+    key = (id(line), bucket.tile)
+    hit = view.lines.get(key)
+    if hit is None or hit[0] is not line:
+        line_w = view.tile_to_world(bucket.tile, bucket.extent, line)
+        sl, wl = view.to_screen(line_w)
+        hit = view.lines[key] = (line, line_w, sl, bool(np.any(wl <= 0)))
+    return hit[1], hit[2], hit[3]
 
 
 def _project(view: View, cw: np.ndarray, tvec: np.ndarray, pitch_align: str) -> tuple[np.ndarray, np.ndarray]:
@@ -80,10 +196,10 @@ def _project(view: View, cw: np.ndarray, tvec: np.ndarray, pitch_align: str) -> 
 
 
 def circle_shapes(view: View, bucket: SymbolBucket, inst: SymbolInstance, plane_line: np.ndarray,
-                  plane_anchor: np.ndarray, tvec: np.ndarray, size: float, pitch_align: str
+                  plane_anchor: np.ndarray, tvec: np.ndarray, size: float, pitch_align: str, w: float
                   ) -> list[tuple[float, float, float]] | None:
-    """The collision circles (CSS px) a line label uses this frame; None when its first or last glyph
-    falls off the line."""
+    """The collision circles (CSS px) a line label uses this frame (``w``: its anchor's depth); None when
+    its first or last glyph falls off the line."""
     circles = inst.circles
     text = inst.text
     assert circles is not None and text is not None and inst.line is not None
@@ -94,13 +210,13 @@ def circle_shapes(view: View, bucket: SymbolBucket, inst: SymbolInstance, plane_
     scale = size / ONE_EM
     ox, oy = inst.text_offset[0] * scale, inst.text_offset[1] * scale
     tile_anchor = np.array([inst.anchor.x, inst.anchor.y], np.float64)
-    anchor_w = view.tile_to_world(tile, bucket.extent, tile_anchor[None])
-    w = float(view.to_screen(anchor_w)[1][0])
     # viewport-aligned labels in pitched views take more of the line than their flat length
     stretch = 1.0 if pitch_align == "map" else w / (math.cos(cam.pitch_rad) * view.ccd)
     ends = []
-    for g in (text.centers[0], text.centers[-1]):
-        got = tile_distance(plane_line, inst.line, inst.anchor.segment, plane_anchor, tile_anchor, g * scale + ox)
+    pl, _cum = _plain_line(view, bucket, inst.line, plane_line)
+    anchor_xy = (float(plane_anchor[0]), float(plane_anchor[1]))
+    for g in (float(text.centers[0]), float(text.centers[-1])):
+        got = tile_distance(pl, inst.line, inst.anchor.segment, anchor_xy, tile_anchor, g * scale + ox)
         if got is None:
             return None
         prev_tile, last_plane, angle = got

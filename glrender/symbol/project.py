@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -20,6 +21,13 @@ class View:
     width: float
     height: float
     ccd: float          # camera-to-centre distance
+    # lines projected this frame, shared by the labels along the same line: (id, tile) -> (line, ...)
+    lines: dict[Any, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # world (x, y, 0, 1) -> homogeneous CSS px: only the x, y and translation columns matter
+        self._xy = np.ascontiguousarray(self.pixel[:, :2].T)
+        self._t = self.pixel[:, 3].copy()
 
     @classmethod
     def of(cls, cam: Camera) -> View:
@@ -36,8 +44,8 @@ class View:
 
     def to_screen(self, world: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """World px (N, 2) -> CSS px (N, 2) and w (N,) (camera distance along the view axis)."""
-        w = np.atleast_2d(world)
-        h = np.column_stack([w, np.zeros(len(w)), np.ones(len(w))]) @ self.pixel.T
+        h = np.atleast_2d(world) @ self._xy
+        h += self._t
         ww = h[:, 3]
         with np.errstate(divide="ignore", invalid="ignore"):
             return h[:, :2] / ww[:, None], ww
