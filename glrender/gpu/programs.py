@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from importlib import resources
 from pathlib import Path
 
 import moderngl
@@ -27,6 +26,8 @@ def shader_dir() -> Path:
     for cand in (here.parent / "shaders", here / "shaders"):
         if cand.is_dir():
             return cand
+    from importlib import resources  # only for unusual installs: it costs a cold start 5 ms
+
     return Path(str(resources.files("glrender") / "shaders"))
 
 

@@ -20,14 +20,9 @@ log = logging.getLogger("glrender.symbol")
 class SymbolResources:
     def __init__(self, glyphs_url: str | None, base_dir: str | None, sprite: Any = None,
                  font_dirs: tuple[str, ...] = ()) -> None:
-        rasterise = None
-        try:
-            from glrender.text.fonts import FontRasteriser
-
-            rasterise = FontRasteriser(font_dirs).glyph
-        except ImportError:  # FreeType missing: PBF glyphs only
-            rasterise = None
-        self.glyphs = GlyphManager(glyphs_url, base_dir, rasterise=rasterise)
+        self._font_dirs = font_dirs
+        self._rasteriser: Any = None  # made on the first glyph no PBF range has: FreeType loads then
+        self.glyphs = GlyphManager(glyphs_url, base_dir, rasterise=self._rasterise)
         self.atlas = Atlas()
         self.sprite_spec = sprite
         self.base_dir = base_dir
@@ -37,6 +32,18 @@ class SymbolResources:
         self._owners: dict[tuple[str, str], object] = {}
         # Shaped label layouts shared across tiles and renders (see symbol.bucket._layout).
         self.layouts: dict[Any, Any] = {}
+
+    def _rasterise(self, fontstack: str, cp: int) -> Glyph | None:
+        """An SDF glyph made from installed fonts (None without FreeType: PBF glyphs only)."""
+        if self._rasteriser is None:
+            try:
+                from glrender.text.fonts import FontRasteriser
+
+                self._rasteriser = FontRasteriser(self._font_dirs).glyph
+            except ImportError:
+                log.warning("freetype-py is missing: glyphs absent from the style's glyph ranges are not drawn")
+                self._rasteriser = lambda _fontstack, _cp: None
+        return self._rasteriser(fontstack, cp)  # type: ignore[no-any-return]
 
     def owner(self, layer_id: str, part: str) -> object:
         """A stable object standing for one layer's text or icons in the GPU mesh cache."""
