@@ -61,6 +61,25 @@ def _static(bucket: SymbolBucket) -> _Static:
     return got  # type: ignore[no-any-return]
 
 
+def _icon_static(bucket: SymbolBucket, sheet: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Icon boxes at icon-size 1 (n, 4) of a bucket's instances and whether each is an upright icon the
+    sprite sheet has (rotation 0), for one sprite sheet."""
+    got = bucket.cache.get("icons")
+    if got is None or got[0] is not sheet:
+        from glrender.symbol.icons import shape_icon
+
+        insts = bucket.instances
+        box = np.zeros((len(insts), 4))
+        ok = np.zeros(len(insts), bool)
+        for i, inst in enumerate(insts):
+            img = sheet.get(inst.icon) if inst.icon else None
+            if img is not None and inst.icon_rotate == 0:
+                box[i] = shape_icon(img, inst.icon_offset, inst.icon_anchor)
+                ok[i] = True
+        got = bucket.cache["icons"] = (sheet, box, ok)
+    return got[1], got[2]
+
+
 @dataclass
 class Batch:
     """All candidates of a layer this frame (index k) with what placement needs of each."""
@@ -74,13 +93,20 @@ class Batch:
     upright: list[bool]   # an upright screen-aligned label whose box is ``boxes[k]``
     boxes: list[tuple[float, float, float, float]]
     fs: list[float]       # glyph scale of upright labels
+    icon_upright: list[bool]  # an upright screen-aligned icon: box at icon-size 1, its padded collision box
+    icon_box: np.ndarray      # (N, 4)
+    icon_cbox: list[tuple[float, float, float, float]]
+    icon_scale: list[float]
 
 
 def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, padding: float,
-           text_upright: bool, along_map: bool) -> Batch | None:
+           text_upright: bool, along_map: bool, icon_upright: tuple[float, float, bool] | None = None
+           ) -> Batch | None:
     """The layer's candidates in item order. ``text_upright``: the layer's point labels are drawn upright
     in screen space without translation, so their boxes need no per-label geometry; ``along_map``: labels
-    with a line follow it (they never are upright point labels)."""
+    with a line follow it (they never are upright point labels); ``icon_upright``: (icon-size,
+    icon-padding, icons follow lines) when the layer's icons are upright in screen space, untranslated
+    and not fitted to text, so their boxes come from the batch too."""
     cands: list[Candidate] = []
     statics: list[_Static] = []
     world_parts: list[np.ndarray] = []
@@ -121,11 +147,11 @@ def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, 
     upright = np.zeros(n, bool)
     boxes: list[tuple[float, float, float, float]] = []
     fs_out = np.zeros(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pr = np.minimum(np.maximum(0.5 + 0.5 * (view.ccd / w), 0.0), 4.0)  # screen-aligned perspective
     if text_upright:
         upright = keep & cat("plain") & (size > 0) & ~(cat("has_line") & along_map)
         if upright.any():
-            with np.errstate(divide="ignore", invalid="ignore"):
-                pr = np.minimum(np.maximum(0.5 + 0.5 * (view.ccd / w), 0.0), 4.0)
             fs = size / ONE_EM * pr
             box = cat("box")
             p = padding * pr
@@ -137,8 +163,37 @@ def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, 
             b[~upright] = 0.0
             boxes = [tuple(r) for r in b.tolist()]  # type: ignore[misc]
             fs_out = np.where(upright, fs, 0.0)
+    icon_ok = np.zeros(n, bool)
+    ibox = np.zeros((n, 4))
+    icbox: list[tuple[float, float, float, float]] = []
+    iscale = np.zeros(n)
+    if icon_upright is not None and sheet is not None and icon_upright[0] > 0 and has_icon.any():
+        isize, ipad, icons_follow = icon_upright
+        parts = [_icon_static(b, sheet) for b in _buckets(items)]
+        ibox = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
+        icon_ok = keep & (np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1])
+        if icons_follow:
+            icon_ok &= ~cat("has_line")
+        if icon_ok.any():
+            sc = isize * pr
+            x1, y1 = sx + ibox[:, 0] * sc, sy + ibox[:, 1] * sc
+            x2, y2 = sx + ibox[:, 2] * sc, sy + ibox[:, 3] * sc
+            p = ipad * pr
+            b = np.empty((n, 4))
+            b[:, 0] = np.minimum(x1, x2) - p
+            b[:, 1] = np.minimum(y1, y2) - p
+            b[:, 2] = np.maximum(x1, x2) + p
+            b[:, 3] = np.maximum(y1, y2) + p
+            b[~icon_ok] = 0.0
+            icbox = [tuple(r) for r in b.tolist()]  # type: ignore[misc]
+            iscale = np.where(icon_ok, sc, 0.0)
     return Batch(cands, world, screen, w, keep.tolist(), size.tolist(), upright.tolist(), boxes,
-                 fs_out.tolist())
+                 fs_out.tolist(), icon_ok.tolist(), ibox, icbox, iscale.tolist())
+
+
+def _buckets(items: Any) -> list[SymbolBucket]:
+    """The buckets with candidates, in item order (as ``gather`` concatenates them)."""
+    return [b for _t, b in items if isinstance(b, SymbolBucket) and b.instances]
 
 
 def _cull(view: View, paint: Any, cands: list[Candidate], far: np.ndarray, off: np.ndarray, w: np.ndarray,

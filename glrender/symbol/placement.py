@@ -140,11 +140,21 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
     text_upright = (pitch_align == "viewport" and (rot_align != "map" or bearing == 0.0)
                     and _zero(paint.const.get("text-translate", (1.0,))))
     along_map = placement != "point" and rot_align == "map"
-    batch = gather(view, grid, items, paint, sheet, padding, text_upright, along_map)
+    icon_fit = paint.const.get("icon-text-fit", "x")
+    icon_upright = None
+    if (icon_pitch_align == "viewport" and (icon_rot_align != "map" or bearing == 0.0)
+            and _zero(paint.const.get("icon-translate", (1.0,))) and (not icon_fit or icon_fit == "none")
+            and "icon-size" in paint.const and "icon-padding" in paint.const):
+        ipad = paint.const["icon-padding"]
+        icon_upright = (float(paint.const["icon-size"] or 0.0),
+                        float(ipad[0]) if isinstance(ipad, list | tuple) and ipad else 2.0,
+                        placement != "point" and icon_rot_align == "map")
+    batch = gather(view, grid, items, paint, sheet, padding, text_upright, along_map, icon_upright)
     if batch is None:
         return SymbolDraw(layer)
     cands, anchors_world, screen, wdist = batch.cands, batch.world, batch.screen, batch.w
     keep, sizes, upright, boxes, scales = batch.keep, batch.size, batch.upright, batch.boxes, batch.fs
+    icon_fast = batch.icon_upright
     rank = tile_rank([t for t, _ in items], cam.angle)
     order = sorted(range(len(cands)), key=lambda k: (rank[cands[k][0]], cands[k][2].order))
     if by_key:
@@ -189,7 +199,10 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
         # --- icon
         icon_geo = None
         img = sheet.get(inst.icon) if (sheet is not None and inst.icon) else None
-        if img is not None:
+        if img is not None and icon_fast[k]:
+            # an upright screen-aligned icon: its box came with the batch, its corners come at the end
+            icon_geo = (_UPRIGHT, batch.icon_cbox[k], batch.icon_scale[k])
+        elif img is not None:
             icon_geo = icon_geometry(view, paint, bucket, inst, img, anchors_world[k], screen[k], wdist[k],
                                       icon_rot_align, icon_pitch_align, bearing, size, placement)
         has_text = inst.text is not None and size > 0
@@ -261,7 +274,11 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
             icon_halo_any |= hw > 0 and halo[3] > 0
             props = (float(paint.get("icon-opacity", bucket, fi)), hw,
                      float(paint.get("icon-halo-blur", bucket, fi) or 0.0))
-            icon_q.add(iclip, tex, iscale, None, color, halo, props)
+            if iclip is _UPRIGHT:
+                icon_q.add_upright(batch.icon_box[k:k + 1], float(screen[k, 0]), float(screen[k, 1]), iscale, tex,
+                                   iscale, color, halo, props)
+            else:
+                icon_q.add(iclip, tex, iscale, None, color, halo, props)
     draw = SymbolDraw(layer, text=text_q.build(), icon=icon_q.build(), halo=halo_any, icon_halo=icon_halo_any,
                       icon_sdf=bool(icon_sdf), text_images=inline_q.build())
     draw.extras["icon_atlas"] = icon_atlas
