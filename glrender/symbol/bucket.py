@@ -182,6 +182,7 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
         todo = _merged(layer, bucket.features, ctx, zoom)
     # Layout values the same for every feature of the tile: evaluated once, not once per feature.
     const = {name: pv.evaluate(zoom, ctx=ctx) for name, pv in layout.items() if pv.is_feature_constant}
+    const_font = _font(const["text-font"]) if "text-font" in const else None
     for fi, lines_override in todo:
         f = bucket.features[fi]
         ctx.feature = f
@@ -197,7 +198,7 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
         offset = (0.0, 0.0)
         rotate = 0.0
         if has_text:
-            font = _font(ev("text-font"))
+            font = const_font if const_font is not None else _font(ev("text-font"))
             secs = _sections(ev("text-field"), font, ev("text-transform"))
             if secs and any(s.text or s.image for s in secs):
                 stacks = _Stacks(secs, res)
@@ -270,18 +271,23 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
         # Anchors along lines are spaced with text-size at zoom 18 (MapLibre's textMaxSize). MapLibre Native
         # evaluates a size that depends on zoom only once, at the tile's zoom, so for those it is that size.
         size_prop = layout["text-size"]
-        max_zoom = 18.0 if not size_prop.is_feature_constant else zoom
-        text_max_size = float(size_prop.evaluate(max_zoom, f, ctx=_at(ctx, max_zoom)) or 0.0)
-        ctx.zoom = zoom
+        if size_prop.is_feature_constant:
+            text_max_size = float(const["text-size"] or 0.0)  # evaluated at the tile's zoom, as below
+        else:
+            text_max_size = float(size_prop.evaluate(18.0, f, ctx=_at(ctx, 18.0)) or 0.0)
+            ctx.zoom = zoom
         box_scale = tile_px_ratio * text_max_size / ONE_EM
         label = "".join(s.text for s in secs) if text is not None else ""
         # Collision circles are sized with the layout text size (zoom + 1, or the tile's zoom for a
         # size depending on zoom only, as MapLibre Native evaluates it) and text-padding.
         circle_size = 0.0
         if text is not None and text_along:
-            lz = zoom if size_prop.is_feature_constant else zoom + 1
-            circle_size = float(size_prop.evaluate(lz, f, ctx=_at(ctx, lz)) or 0.0) * tile_px_ratio / ONE_EM
-            ctx.zoom = zoom
+            if size_prop.is_feature_constant:
+                circle_size = float(const["text-size"] or 0.0) * tile_px_ratio / ONE_EM
+            else:
+                circle_size = float(size_prop.evaluate(zoom + 1, f, ctx=_at(ctx, zoom + 1)) or 0.0) \
+                    * tile_px_ratio / ONE_EM
+                ctx.zoom = zoom
         for anchor_pt, line in _anchors(f, lines_override, placement, spacing, max_angle, label_len * box_scale,
                                         3 / 5 * ONE_EM * box_scale if text is not None else 0.0,
                                         overscaling, extent, box_scale):
