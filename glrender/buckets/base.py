@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 
 from glrender.geo.camera import TileID
+from glrender.style import PropertyValue
 from glrender.style.expressions import EvalContext
+from glrender.style.feature_inputs import combined_inputs, evaluate_rows, property_inputs
 from glrender.style.vectorize import Columns, filter_mask
 from glrender.tiles.features import Feature, TileLayer
 
@@ -82,7 +84,7 @@ def sort_by_key(layer: Any, features: list[Feature], key_prop: str, zoom: float)
         return features
     if prop.is_constant:
         return features
-    keys = [_num(prop.evaluate(zoom, f)) for f in features]
+    keys = evaluate_rows(property_inputs(prop), features, lambda f: _num(prop.evaluate(zoom, f)))
     order = sorted(range(len(features)), key=lambda i: keys[i])
     return [features[i] for i in order]
 
@@ -125,10 +127,9 @@ def paint_values(bucket: Bucket, layer: Any, table: PropTable, zoom: float,
         arr = bucket._paint_cache.get(key)
         if arr is None:
             ctx = tile_context(bucket.tile, bucket.extent, zoom=zoom, global_state=global_state)
-            per_feature = np.array(
-                [value_for_shader(prop.evaluate(zoom, f, ctx=_with(ctx, f)), kind) for f in bucket.features],
-                dtype=np.float32,
-            )
+            # Memoized by the feature inputs the value reads: thousands of features, few distinct inputs.
+            rows = evaluate_rows(property_inputs(prop), bucket.features, _shader_row(prop, zoom, ctx, kind))
+            per_feature = np.array(rows, dtype=np.float32)
             if kind != "vec4":
                 per_feature = per_feature.reshape(-1, 1)
             if len(per_feature) == 0:
@@ -142,15 +143,27 @@ def paint_values(bucket: Bucket, layer: Any, table: PropTable, zoom: float,
     return uniforms, attrs
 
 
+def _shader_row(prop: PropertyValue, zoom: float, ctx: EvalContext, kind: str) -> Callable[[Feature], Any]:
+    def row(f: Feature) -> Any:
+        return value_for_shader(prop.evaluate(zoom, f, ctx=_with(ctx, f)), kind)
+
+    return row
+
+
 def cached_feature_attr(bucket: Bucket, key: Any, zoom: float, global_state: Any,
                         row: Callable[[EvalContext, Feature], Any],
-                        to_array: Callable[[list[Any]], np.ndarray]) -> np.ndarray:
+                        to_array: Callable[[list[Any]], np.ndarray],
+                        reads: Sequence[PropertyValue | None] | None = None) -> np.ndarray:
     """A per-vertex attribute made from one value per feature (``row``, evaluated with the feature in
-    ``ctx``), expanded to the bucket's vertices and kept in its paint cache under ``key``."""
+    ``ctx``), expanded to the bucket's vertices and kept in its paint cache under ``key``.
+
+    ``reads``: the property values ``row`` evaluates and the only way it depends on the feature; with
+    it, ``row`` runs once per distinct combination of the feature inputs they read."""
     cached = bucket._paint_cache.get(key)
     if cached is None:
         ctx = tile_context(bucket.tile, bucket.extent, zoom=zoom, global_state=global_state)
-        rows = [row(_with(ctx, f), f) for f in bucket.features]
+        inputs = combined_inputs(reads) if reads is not None else None
+        rows = evaluate_rows(inputs, bucket.features, lambda f: row(_with(ctx, f), f))
         per_feature = to_array(rows)
         cached = np.ascontiguousarray(per_feature[bucket.feature_index], dtype=np.float32)
         bucket._paint_cache[key] = cached

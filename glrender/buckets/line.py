@@ -9,6 +9,7 @@ import numpy as np
 
 from glrender.buckets.base import Bucket, PropTable, sort_by_key
 from glrender.geo.camera import TileID
+from glrender.style.feature_inputs import combined_inputs, evaluate_rows
 from glrender.tessellate.line import LINE_DISTANCE_SCALE, MAPLIBRE_EXTENT, MAX_LINE_DISTANCE, tessellate_lines
 from glrender.tiles.features import LINESTRING, POLYGON, Feature
 
@@ -45,14 +46,19 @@ def build_line(layer: Any, features: Sequence[Feature], tile: TileID, extent: in
             float(_layout(layer, "line-round-limit", zoom) or 1.05),
         )
         groups[key] = list(range(len(feats)))
-    for i, f in enumerate(feats if not groups else ()):
-        key = (
-            _layout(layer, "line-join", zoom, f) or "miter",
-            _layout(layer, "line-cap", zoom, f) or "butt",
-            float(_layout(layer, "line-miter-limit", zoom, f) or 2.0),
-            float(_layout(layer, "line-round-limit", zoom, f) or 1.05),
-        )
-        groups.setdefault(key, []).append(i)
+    else:
+        def layout_key(f: Feature) -> tuple[Any, ...]:
+            return (
+                _layout(layer, "line-join", zoom, f) or "miter",
+                _layout(layer, "line-cap", zoom, f) or "butt",
+                float(_layout(layer, "line-miter-limit", zoom, f) or 2.0),
+                float(_layout(layer, "line-round-limit", zoom, f) or 1.05),
+            )
+
+        # Once per distinct combination of the feature inputs the four values read.
+        inputs = combined_inputs(layer.layout.get(n) for n in names)
+        for i, key in enumerate(evaluate_rows(inputs, feats, layout_key)):
+            groups.setdefault(key, []).append(i)
     # line-gradient needs MapLibre's line metrics: distance never restarts, and every line gets its own
     # row (with the geojson clip range of its feature) in the gradient texture.
     grad_prop = layer.paint.get("line-gradient")

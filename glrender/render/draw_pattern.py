@@ -87,5 +87,6 @@ def pattern_inputs(fc: FrameContext, layer: Any, name: str, atlas: PatternAtlas,
         except Exception:  # an image expression that fails draws nothing for that feature
             return None
 
-    cached = cached_feature_attr(bucket, key, z, fc.global_state, row, lambda names: pattern_values(atlas, names))
+    cached = cached_feature_attr(bucket, key, z, fc.global_state, row, lambda names: pattern_values(atlas, names),
+                                 reads=(prop,))
     return {}, {"pattern": np.ascontiguousarray(cached[:, :4]), "pixel_ratio": np.ascontiguousarray(cached[:, 4:5])}

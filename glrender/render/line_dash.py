@@ -87,5 +87,5 @@ def dash_inputs(fc: FrameContext, layer: Any, atlas: LineAtlas,
         return dash_value(atlas, _eval(prop, z_to, ctx), _eval(prop, z_from, ctx), round_cap)
 
     cached = cached_feature_attr(bucket, key, z_to, fc.global_state, row,
-                                 lambda rows: np.asarray(rows, np.float32).reshape(-1, 4))
+                                 lambda rows: np.asarray(rows, np.float32).reshape(-1, 4), reads=(prop, cap))
     return {}, {"dash": cached}

@@ -102,6 +102,11 @@ def property_spec(layer_type: str, name: str) -> PropertySpec | None:
 _TOKEN = re.compile(r"{([^{}]+)}")
 
 
+def token_keys(s: str) -> list[str]:
+    """The property keys ``{field}`` tokens in ``s`` name, in order (repeats included)."""
+    return _TOKEN.findall(s)
+
+
 def resolve_tokens(s: str, properties: Mapping[str, Any] | None) -> str:
     """Replace ``{field}`` with the feature's property (as JS ``String()``), or "" when it is absent."""
 
