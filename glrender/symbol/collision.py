@@ -104,6 +104,24 @@ class CollisionGrid:
                         return True
         return False
 
+    def insert_box(self, x1: float, y1: float, x2: float, y2: float, mode: str = "never") -> None:
+        """``insert`` for a box, without the generic shape dispatch."""
+        k = len(self._shapes)
+        self._shapes.append(((x1, y1, x2, y2), mode))
+        c, cols, cells = self.cell, self.cols, self._cells
+        cx1 = max(0, min(cols - 1, int((x1 - self.x0) // c)))
+        cx2 = max(0, min(cols - 1, int((x2 - self.x0) // c)))
+        cy1 = max(0, min(self.rows - 1, int((y1 - self.y0) // c)))
+        cy2 = max(0, min(self.rows - 1, int((y2 - self.y0) // c)))
+        for cy in range(cy1, cy2 + 1):
+            row = cy * cols
+            for cx in range(cx1, cx2 + 1):
+                got = cells.get(row + cx)
+                if got is None:
+                    cells[row + cx] = [k]
+                else:
+                    got.append(k)
+
     def insert(self, *shape: float, mode: str = "never") -> None:
         k = len(self._shapes)
         self._shapes.append((tuple(shape), mode))

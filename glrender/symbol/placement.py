@@ -163,7 +163,8 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
         order.sort(key=lambda k: -screen[k, 1])
     placed: list[tuple[tuple, int, Any]] = []
     icon_sdf: bool | None = None
-    never = text_overlap == "never"
+    never, icon_never = text_overlap == "never", icon_overlap == "never"
+    screen_y = screen[:, 1].tolist()
     for k in order:
         if not keep[k]:
             continue
@@ -219,7 +220,8 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
             place_text = any(grid.inside(*b) for b in text_geo[1]) and (
                 text_overlap == "always" or not any(grid.hit(*b, mode=text_overlap) for b in text_geo[1]))
         place_icon = icon_geo is not None and grid.inside(*icon_geo[1]) and (
-            icon_overlap == "always" or not grid.hit(*icon_geo[1], mode=icon_overlap))
+            icon_overlap == "always" or not (grid.hit_box(*icon_geo[1]) if icon_never
+                                             else grid.hit(*icon_geo[1], mode=icon_overlap)))
         icon_without_text = text_optional or not has_text
         text_without_icon = icon_optional or not has_icon
         if not icon_without_text and not text_without_icon:
@@ -230,9 +232,12 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
             place_icon = place_icon and place_text
         if place_text and not text_ignore and text_geo is not None:
             for b in text_geo[1]:
-                grid.insert(*b, mode=text_overlap)
+                if len(b) == 4:
+                    grid.insert_box(*b, mode=text_overlap)
+                else:
+                    grid.insert(*b, mode=text_overlap)
         if place_icon and not icon_ignore and icon_geo is not None:
-            grid.insert(*icon_geo[1], mode=icon_overlap)
+            grid.insert_box(*icon_geo[1], mode=icon_overlap)
         if not place_text and not place_icon:
             continue
         if place_icon and icon_sdf is None and img is not None:
@@ -240,7 +245,7 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
         if by_key:
             draw_key: tuple = (inst.sort_key,)
         elif by_y:
-            draw_key = (-rank[ti], screen[k][1], -inst.feature)
+            draw_key = (-rank[ti], screen_y[k], -inst.feature)
         else:
             draw_key = (-rank[ti], inst.order)
         tclip = text_geo[0] if place_text and text_geo else None
