@@ -237,7 +237,8 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
                 else:
                     grid.insert(*b, mode=text_overlap)
         if place_icon and not icon_ignore and icon_geo is not None:
-            grid.insert_box(*icon_geo[1], mode=icon_overlap)
+            ix1, iy1, ix2, iy2 = icon_geo[1]
+            grid.insert_box(ix1, iy1, ix2, iy2, mode=icon_overlap)
         if not place_text and not place_icon:
             continue
         if place_icon and icon_sdf is None and img is not None:
