@@ -233,7 +233,7 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
         if place_text and not text_ignore and text_geo is not None:
             for b in text_geo[1]:
                 if len(b) == 4:
-                    grid.insert_box(*b, mode=text_overlap)
+                    grid.insert_box(b[0], b[1], b[2], b[3], mode=text_overlap)
                 else:
                     grid.insert(*b, mode=text_overlap)
         if place_icon and not icon_ignore and icon_geo is not None:
