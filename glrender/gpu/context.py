@@ -40,6 +40,12 @@ def create_gl_context() -> moderngl.Context:
     os.environ.setdefault("EGL_PLATFORM", "surfaceless")
     with _lock:
         try:
+            # The sonames every Linux EGL (Mesa, NVIDIA through libglvnd) installs: naming them saves
+            # glcontext's find_library, which runs ldconfig in a subprocess on each cold start.
+            return moderngl.create_context(**{**settings, "libgl": "libGL.so.1", "libegl": "libEGL.so.1"})
+        except Exception:  # noqa: BLE001 - retried with the libraries glcontext finds itself
+            pass
+        try:
             return moderngl.create_context(**settings)
         except Exception as exc:  # moderngl raises plain Exception subclasses for EGL failures
             raise GLUnavailableError(f"cannot create an OpenGL context: {exc}; {_egl_hint()}") from exc
