@@ -61,9 +61,10 @@ def _static(bucket: SymbolBucket) -> _Static:
     return got  # type: ignore[no-any-return]
 
 
-def _icon_static(bucket: SymbolBucket, sheet: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Icon boxes at icon-size 1 (n, 4) of a bucket's instances and whether each is an upright icon the
-    sprite sheet has (rotation 0), for one sprite sheet."""
+def _icon_static(bucket: SymbolBucket, sheet: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For one sprite sheet, per instance of a bucket: the icon box at icon-size 1 (n, 4), whether it is
+    an upright icon the sheet has (rotation 0), whether the sheet has it at all, and how far its corners
+    reach from the anchor at icon-size 1 (``reach_of``'s radius)."""
     got = bucket.cache.get("icons")
     if got is None or got[0] is not sheet:
         from glrender.symbol.icons import shape_icon
@@ -71,13 +72,19 @@ def _icon_static(bucket: SymbolBucket, sheet: Any) -> tuple[np.ndarray, np.ndarr
         insts = bucket.instances
         box = np.zeros((len(insts), 4))
         ok = np.zeros(len(insts), bool)
+        has = np.zeros(len(insts), bool)
+        radius = np.zeros(len(insts))
         for i, inst in enumerate(insts):
             img = sheet.get(inst.icon) if inst.icon else None
-            if img is not None and inst.icon_rotate == 0:
+            if img is None:
+                continue
+            has[i] = True
+            radius[i] = math.hypot(img.width, img.height) / img.pixel_ratio + math.hypot(*inst.icon_offset)
+            if inst.icon_rotate == 0:
                 box[i] = shape_icon(img, inst.icon_offset, inst.icon_anchor)
                 ok[i] = True
-        got = bucket.cache["icons"] = (sheet, box, ok)
-    return got[1], got[2]
+        got = bucket.cache["icons"] = (sheet, box, ok, has, radius)
+    return got[1], got[2], got[3], got[4]
 
 
 @dataclass
@@ -91,11 +98,11 @@ class Batch:
     keep: list[bool]      # on the visible side and able to reach the collision area
     size: list[float]     # text-size (0 without text)
     upright: list[bool]   # an upright screen-aligned label whose box is ``boxes[k]``
-    boxes: list[tuple[float, float, float, float]]
+    boxes: list[list[float]]
     fs: list[float]       # glyph scale of upright labels
     icon_upright: list[bool]  # an upright screen-aligned icon: box at icon-size 1, its padded collision box
     icon_box: np.ndarray      # (N, 4)
-    icon_cbox: list[tuple[float, float, float, float]]
+    icon_cbox: list[list[float]]
     icon_scale: list[float]
 
 
@@ -142,10 +149,15 @@ def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, 
         off = np.maximum(np.maximum(grid.x0 - sx, sx - grid.x1), np.maximum(grid.y0 - sy, sy - grid.y1))
         far = valid & (off > 0)
     keep = valid.copy()
+    icons = None
+    if sheet is not None and has_icon.any():
+        parts = [_icon_static(b, sheet) for b in _buckets(items)]
+        icons = tuple(np.concatenate([p[i] for p in parts]) if len(parts) > 1 else parts[0][i] for i in range(4))
     if far.any():
-        _cull(view, paint, cands, far, off, w, size, cat("extent"), has_text, has_icon, sheet, padding, keep)
+        _cull(view, paint, cands, far, off, w, size, cat("extent"), has_text, has_icon, sheet, padding, keep,
+              icons, icon_upright)
     upright = np.zeros(n, bool)
-    boxes: list[tuple[float, float, float, float]] = []
+    boxes: list[list[float]] = []
     fs_out = np.zeros(n)
     with np.errstate(divide="ignore", invalid="ignore"):
         pr = np.minimum(np.maximum(0.5 + 0.5 * (view.ccd / w), 0.0), 4.0)  # screen-aligned perspective
@@ -161,17 +173,16 @@ def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, 
             b[:, 2] = sx + box[:, 2] * fs + p
             b[:, 3] = sy + box[:, 3] * fs + p
             b[~upright] = 0.0
-            boxes = [tuple(r) for r in b.tolist()]  # type: ignore[misc]
+            boxes = b.tolist()  # lists, not tuples: one fewer object per candidate
             fs_out = np.where(upright, fs, 0.0)
     icon_ok = np.zeros(n, bool)
     ibox = np.zeros((n, 4))
-    icbox: list[tuple[float, float, float, float]] = []
+    icbox: list[list[float]] = []
     iscale = np.zeros(n)
-    if icon_upright is not None and sheet is not None and icon_upright[0] > 0 and has_icon.any():
+    if icon_upright is not None and icons is not None and icon_upright[0] > 0:
         isize, ipad, icons_follow = icon_upright
-        parts = [_icon_static(b, sheet) for b in _buckets(items)]
-        ibox = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
-        icon_ok = keep & (np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1])
+        ibox = icons[0]
+        icon_ok = keep & icons[1]
         if icons_follow:
             icon_ok &= ~cat("has_line")
         if icon_ok.any():
@@ -185,7 +196,7 @@ def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, 
             b[:, 2] = np.maximum(x1, x2) + p
             b[:, 3] = np.maximum(y1, y2) + p
             b[~icon_ok] = 0.0
-            icbox = [tuple(r) for r in b.tolist()]  # type: ignore[misc]
+            icbox = b.tolist()
             iscale = np.where(icon_ok, sc, 0.0)
     return Batch(cands, world, screen, w, keep.tolist(), size.tolist(), upright.tolist(), boxes,
                  fs_out.tolist(), icon_ok.tolist(), ibox, icbox, iscale.tolist())
@@ -198,17 +209,29 @@ def _buckets(items: Any) -> list[SymbolBucket]:
 
 def _cull(view: View, paint: Any, cands: list[Candidate], far: np.ndarray, off: np.ndarray, w: np.ndarray,
           size: np.ndarray, extent: np.ndarray, has_text: np.ndarray, has_icon: np.ndarray, sheet: Any,
-          padding: float, keep: np.ndarray) -> None:
+          padding: float, keep: np.ndarray, icons: tuple[np.ndarray, ...] | None,
+          icon_const: tuple[float, float, bool] | None) -> None:
     """Drop anchors off the collision area (pitched views see thousands toward the horizon) whose label
-    cannot reach back into it; text-only labels with a constant translation in one numpy pass."""
+    cannot reach back into it (``reach_of``): in one numpy pass for labels with a constant translation
+    whose icons, if any, have a constant size and padding and no text-fit."""
     moves = _const_moves(paint)
-    simple = far & (~has_icon if sheet is not None else True)
+    if icons is None:
+        simple = far
+    elif icon_const is not None:
+        simple = far.copy()
+    else:
+        simple = far & ~has_icon
     if moves is not None and simple.any():
         ws = w[simple]
         pr = np.minimum(np.maximum(0.5 + 0.5 * np.maximum(view.ccd / ws, ws / view.ccd), 0.0), 4.0)
         persp = np.maximum(1.0, view.ccd / ws)
         reach_t = np.where(has_text[simple], extent[simple] * size[simple] / ONE_EM * pr * persp + padding * pr, 0.0)
-        reach = np.maximum(reach_t, 0.0) + moves * persp + 1.0
+        reach = np.maximum(reach_t, 0.0)
+        if icons is not None and icon_const is not None:
+            isize, ipad = icon_const[0], icon_const[1]
+            reach_i = np.where(icons[2][simple], icons[3][simple] * isize * pr * persp + ipad * pr, 0.0)
+            reach = np.maximum(reach, reach_i)
+        reach = reach + moves * persp + 1.0
         idx = np.flatnonzero(simple)
         keep[idx[off[simple] > reach]] = False
         rest = far & ~simple

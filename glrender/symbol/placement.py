@@ -198,7 +198,7 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
                     text_geo = geos[pick]
                     inst = owners[pick]  # the chosen anchor's layout: icon-text-fit and drawing follow it
         # --- icon
-        icon_geo = None
+        icon_geo: Any = None
         img = sheet.get(inst.icon) if (sheet is not None and inst.icon) else None
         if img is not None and icon_fast[k]:
             # an upright screen-aligned icon: its box came with the batch, its corners come at the end
