@@ -17,23 +17,27 @@ Shape = tuple[float, ...]  # a box (x1, y1, x2, y2) or a circle (cx, cy, r)
 
 
 def line_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, tvec: np.ndarray, fs: float,
-                  pitch_align: str, keep_upright: bool, size: float = 0.0
+                  pitch_align: str, keep_upright: bool, size: float = 0.0,
+                  anchor: tuple[np.ndarray, np.ndarray, float] | None = None
                   ) -> tuple[np.ndarray, list[Shape]] | None:
     """Clip-space corners (n, 4, 4) of the glyphs of a line label and its collision shapes (CSS px):
     its circles along the line when it has them (``size`` is the text size), else glyph boxes. None
-    when the label does not fit on its line."""
+    when the label does not fit on its line. ``anchor``: the label anchor in world px, CSS px and its
+    depth when the caller projected it already."""
     text = inst.text
     assert text is not None and inst.line is not None
     line_w, sl, behind = _projected(view, bucket, inst.line)
-    anchor_w = view.tile_to_world(bucket.tile, bucket.extent, np.array([[inst.anchor.x, inst.anchor.y]]))
-    anchor_px, anchor_depth = view.to_screen(anchor_w)
+    if anchor is None:
+        aw = view.tile_to_world(bucket.tile, bucket.extent, np.array([[inst.anchor.x, inst.anchor.y]]))
+        apx, adepth = view.to_screen(aw)
+        anchor = (aw[0], apx[0], float(adepth[0]))
     if pitch_align == "map":
-        plane_line, plane_anchor = line_w, anchor_w[0]
+        plane_line, plane_anchor = line_w, anchor[0]
     else:
         if behind:
             return None
         plane_line = sl
-        plane_anchor = anchor_px[0]
+        plane_anchor = anchor[1]
     centers = text.centers * fs
     ox, oy = inst.text_offset[0] * fs, inst.text_offset[1] * fs
     segment = inst.anchor.segment
@@ -55,8 +59,7 @@ def line_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, tvec: 
         # one box around each glyph, all corners at once
         lo, hi = px.min(axis=1), px.max(axis=1)
         return clip, [(float(a[0]), float(a[1]), float(b[0]), float(b[1])) for a, b in zip(lo, hi, strict=True)]
-    shapes = circle_shapes(view, bucket, inst, plane_line, plane_anchor, tvec, size, pitch_align,
-                           float(anchor_depth[0]))
+    shapes = circle_shapes(view, bucket, inst, plane_line, plane_anchor, tvec, size, pitch_align, anchor[2])
     if shapes is None:
         return None
     return clip, list(shapes)

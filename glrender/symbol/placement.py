@@ -187,9 +187,14 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
                 variants = _variant_instances(inst) if inst.variants else [inst]
                 geos, owners = [], []
                 for var in variants:
-                    geo = _text_geometry(view, bucket, var, anchors_world[k] + tvec,
-                                         moved(view, anchors_world[k], tvec, screen[k]), tvec, fs, size,
-                                         placement, rot_align, pitch_align, keep_upright, bearing)
+                    geo: Any
+                    if along_map and var.line is not None:  # a label following its line
+                        geo = line_geometry(view, bucket, var, tvec, fs, pitch_align, keep_upright, size,
+                                            (anchors_world[k], screen[k], float(wdist[k])))
+                    else:
+                        geo = _text_geometry(view, bucket, var, anchors_world[k] + tvec,
+                                             moved(view, anchors_world[k], tvec, screen[k]), tvec, fs, size,
+                                             placement, rot_align, pitch_align, keep_upright, bearing)
                     if geo is not None:
                         geos.append((geo[0], [_pad_shape(b, padding * pr) for b in geo[1]]))
                         owners.append(var)

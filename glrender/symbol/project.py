@@ -44,9 +44,11 @@ class View:
 
     def to_screen(self, world: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """World px (N, 2) -> CSS px (N, 2) and w (N,) (camera distance along the view axis)."""
-        h = np.atleast_2d(world) @ self._xy
+        h = (world if world.ndim == 2 else np.atleast_2d(world)) @ self._xy
         h += self._t
         ww = h[:, 3]
+        if ww.all():  # the usual case: no point on the camera plane, no warning to silence
+            return h[:, :2] / ww[:, None], ww
         with np.errstate(divide="ignore", invalid="ignore"):
             return h[:, :2] / ww[:, None], ww
 
