@@ -186,6 +186,13 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
     for fi, lines_override in todo:
         f = bucket.features[fi]
         ctx.feature = f
+        point_anchors = None
+        if placement == "point":
+            # Point anchors depend on the geometry alone: a feature in the tile's buffer, outside the
+            # tile, gets none, and is not laid out at all (half of a dense tile's labels).
+            point_anchors = _anchors(f, lines_override, placement, 0.0, 0.0, 0.0, 0.0, overscaling, extent, 0.0)
+            if not point_anchors:
+                continue
 
         def ev(name: str, feat: Feature = f) -> Any:
             if name in const:
@@ -288,9 +295,11 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
                 circle_size = float(size_prop.evaluate(zoom + 1, f, ctx=_at(ctx, zoom + 1)) or 0.0) \
                     * tile_px_ratio / ONE_EM
                 ctx.zoom = zoom
-        for anchor_pt, line in _anchors(f, lines_override, placement, spacing, max_angle, label_len * box_scale,
-                                        3 / 5 * ONE_EM * box_scale if text is not None else 0.0,
-                                        overscaling, extent, box_scale):
+        if point_anchors is None:
+            point_anchors = _anchors(f, lines_override, placement, spacing, max_angle, label_len * box_scale,
+                                     3 / 5 * ONE_EM * box_scale if text is not None else 0.0,
+                                     overscaling, extent, box_scale)
+        for anchor_pt, line in point_anchors:
             if line is not None and label:
                 # Like MapLibre, skip a line label repeating the same text within half a spacing.
                 near = repeats.setdefault(label, [])
