@@ -432,9 +432,9 @@ def _anchors(f: Feature, lines_override: list[np.ndarray] | None, placement: str
         return out
     if f.geom_type == POINT:
         for pts in f.geometry:
-            for x, y in np.asarray(pts):
+            for x, y in np.asarray(pts, np.float64).reshape(-1, 2).tolist():  # floats, not numpy scalars
                 if inside(x, y):
-                    out.append((Anchor(float(x), float(y), 0.0, -1), None))
+                    out.append((Anchor(x, y, 0.0, -1), None))
     elif f.geom_type == LINESTRING:
         for line in f.geometry:
             if len(line) and inside(*line[0]):
