@@ -35,6 +35,8 @@ class _Static:
     plain: np.ndarray     # (n,) bool: text without variants, rotation or inline images
     has_line: np.ndarray  # (n,) bool
     has_icon: np.ndarray  # (n,) bool
+    order: np.ndarray     # (n,) the instance's order in its bucket
+    sort_key: np.ndarray  # (n,) symbol-sort-key
 
 
 def _static(bucket: SymbolBucket) -> _Static:
@@ -57,6 +59,8 @@ def _static(bucket: SymbolBucket) -> _Static:
                             for i in insts], bool),
             has_line=np.array([i.line is not None for i in insts], bool),
             has_icon=np.array([bool(i.icon) for i in insts], bool),
+            order=np.array([i.order for i in insts], np.int64),
+            sort_key=np.array([i.sort_key for i in insts], np.float64),
         )
     return got  # type: ignore[no-any-return]
 
@@ -104,6 +108,19 @@ class Batch:
     icon_box: np.ndarray      # (N, 4)
     icon_cbox: list[list[float]]
     icon_scale: list[float]
+    item: np.ndarray          # (N,) index of the candidate's item (tile)
+    inst_order: np.ndarray    # (N,) instance order within its bucket
+    sort_key: np.ndarray      # (N,)
+
+    def placement_order(self, rank: list[int], by_key: bool, by_screen_y: bool) -> list[int]:
+        """Candidate indices in the order placement visits them: tiles by ``rank``, then bucket order;
+        re-sorted (stably) by symbol-sort-key or from the bottom of the screen up when asked."""
+        order = np.lexsort((self.inst_order, np.asarray(rank, np.int64)[self.item]))
+        if by_key:
+            order = order[np.argsort(self.sort_key[order], kind="stable")]
+        elif by_screen_y:
+            order = order[np.argsort(-self.screen[order, 1], kind="stable")]
+        return order.tolist()  # type: ignore[no-any-return]
 
 
 def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, padding: float,
@@ -117,6 +134,7 @@ def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, 
     cands: list[Candidate] = []
     statics: list[_Static] = []
     world_parts: list[np.ndarray] = []
+    item_of: list[int] = []
     for ti, (tile, bucket) in enumerate(items):
         if isinstance(bucket, SymbolBucket) and bucket.instances:
             # A cached bucket is shared by every world copy of its tile: place it at this copy.
@@ -124,6 +142,7 @@ def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, 
             st = _static(bucket)
             cands.extend((ti, at, inst) for inst in bucket.instances)
             statics.append(st)
+            item_of.append(ti)
             world_parts.append(view.tile_to_world(at.tile, at.extent, st.anchors))
     if not cands:
         return None
@@ -199,7 +218,9 @@ def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, 
             icbox = b.tolist()
             iscale = np.where(icon_ok, sc, 0.0)
     return Batch(cands, world, screen, w, keep.tolist(), size.tolist(), upright.tolist(), boxes,
-                 fs_out.tolist(), icon_ok.tolist(), ibox, icbox, iscale.tolist())
+                 fs_out.tolist(), icon_ok.tolist(), ibox, icbox, iscale.tolist(),
+                 np.repeat(np.asarray(item_of, np.int64), [len(st.order) for st in statics]), cat("order"),
+                 cat("sort_key"))
 
 
 def _buckets(items: Any) -> list[SymbolBucket]:

@@ -156,11 +156,7 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
     keep, sizes, upright, boxes, scales = batch.keep, batch.size, batch.upright, batch.boxes, batch.fs
     icon_fast = batch.icon_upright
     rank = tile_rank([t for t, _ in items], cam.angle)
-    order = sorted(range(len(cands)), key=lambda k: (rank[cands[k][0]], cands[k][2].order))
-    if by_key:
-        order.sort(key=lambda k: cands[k][2].sort_key)
-    elif z_order == "viewport-y":
-        order.sort(key=lambda k: -screen[k, 1])
+    order = batch.placement_order(rank, by_key, z_order == "viewport-y")
     placed: list[tuple[tuple, int, Any]] = []
     icon_sdf: bool | None = None
     never, icon_never = text_overlap == "never", icon_overlap == "never"
