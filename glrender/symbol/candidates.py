@@ -33,6 +33,7 @@ class _Static:
     extent: np.ndarray    # (n,) largest |box| over the text and its variable-anchor layouts
     has_text: np.ndarray  # (n,) bool
     plain: np.ndarray     # (n,) bool: text without variants, rotation or inline images
+    plain_var: np.ndarray  # (n,) bool: the same with variable-anchor layouts
     has_line: np.ndarray  # (n,) bool
     has_icon: np.ndarray  # (n,) bool
     order: np.ndarray     # (n,) the instance's order in its bucket
@@ -57,6 +58,8 @@ def _static(bucket: SymbolBucket) -> _Static:
             has_text=np.array([i.text is not None for i in insts], bool),
             plain=np.array([i.text is not None and not i.variants and i.text_rotate == 0 and i.text.images is None
                             for i in insts], bool),
+            plain_var=np.array([i.text is not None and bool(i.variants) and i.text_rotate == 0
+                                and i.text.images is None for i in insts], bool),
             has_line=np.array([i.line is not None for i in insts], bool),
             has_icon=np.array([bool(i.icon) for i in insts], bool),
             order=np.array([i.order for i in insts], np.int64),
@@ -108,6 +111,9 @@ class Batch:
     icon_box: np.ndarray      # (N, 4)
     icon_cbox: list[list[float]]
     icon_scale: list[float]
+    var_upright: list[bool]   # upright labels with variable anchors: glyph scale and padding below
+    var_fs: list[float]
+    var_pad: list[float]
     item: np.ndarray          # (N,) index of the candidate's item (tile)
     inst_order: np.ndarray    # (N,) instance order within its bucket
     sort_key: np.ndarray      # (N,)
@@ -180,7 +186,13 @@ def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, 
     fs_out = np.zeros(n)
     with np.errstate(divide="ignore", invalid="ignore"):
         pr = np.minimum(np.maximum(0.5 + 0.5 * (view.ccd / w), 0.0), 4.0)  # screen-aligned perspective
+    var_ok = np.zeros(n, bool)
+    var_fs = var_pad = np.zeros(n)
     if text_upright:
+        var_ok = keep & cat("plain_var") & (size > 0) & ~(cat("has_line") & along_map)
+        if var_ok.any():
+            var_fs = np.where(var_ok, size / ONE_EM * pr, 0.0)
+            var_pad = np.where(var_ok, padding * pr, 0.0)
         upright = keep & cat("plain") & (size > 0) & ~(cat("has_line") & along_map)
         if upright.any():
             fs = size / ONE_EM * pr
@@ -218,7 +230,8 @@ def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, 
             icbox = b.tolist()
             iscale = np.where(icon_ok, sc, 0.0)
     return Batch(cands, world, screen, w, keep.tolist(), size.tolist(), upright.tolist(), boxes,
-                 fs_out.tolist(), icon_ok.tolist(), ibox, icbox, iscale.tolist(),
+                 fs_out.tolist(), icon_ok.tolist(), ibox, icbox, iscale.tolist(), var_ok.tolist(), var_fs.tolist(),
+                 var_pad.tolist(),
                  np.repeat(np.asarray(item_of, np.int64), [len(st.order) for st in statics]), cat("order"),
                  cat("sort_key"))
 

@@ -160,7 +160,8 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
     placed: list[tuple[tuple, int, Any]] = []
     icon_sdf: bool | None = None
     never, icon_never = text_overlap == "never", icon_overlap == "never"
-    screen_y = screen[:, 1].tolist()
+    screen_x, screen_y = screen[:, 0].tolist(), screen[:, 1].tolist()
+    var_upright = batch.var_upright
     for k in order:
         if not keep[k]:
             continue
@@ -174,6 +175,19 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
             # an upright screen-aligned point label: its box came with the batch, glyphs come at the end
             fs = scales[k]
             text_geo = (None, [boxes[k]])
+        elif var_upright[k]:
+            # upright with variable anchors: one box per candidate anchor, in plain floats
+            fs, pad = batch.var_fs[k], batch.var_pad[k]
+            ax, ay = screen_x[k], screen_y[k]
+            variants = _variant_instances(inst)
+            vgeos: list[tuple[Any, list[Any]]] = []
+            for var in variants:
+                left, top, right, bottom = var.text.box  # type: ignore[union-attr]
+                vgeos.append((_UPRIGHT, [[ax + left * fs - pad, ay + top * fs - pad, ax + right * fs + pad,
+                                          ay + bottom * fs + pad]]))
+            pick = _pick_variant(grid, vgeos, text_overlap) if len(vgeos) > 1 else 0
+            text_geo = vgeos[pick]
+            inst = variants[pick]  # the chosen anchor's layout: icon-text-fit and drawing follow it
         elif inst.text is not None:
             if size > 0:
                 ratio = view.ccd / wdist[k] if pitch_align == "viewport" else wdist[k] / view.ccd
