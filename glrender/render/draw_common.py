@@ -9,13 +9,34 @@ from glrender.gpu import gl, modes
 from glrender.render.context import FrameContext
 from glrender.render.uniforms import gl_matrix
 
+_IMMUTABLE = frozenset({bytes, tuple, float, int, bool, str})
+_NONE = object()
+
 
 def set_uniforms(prog: gl.Program, values: dict[str, Any]) -> None:
+    # The values last written to this program (every uniform write goes through here): a program keeps
+    # its uniforms between draws, so an unchanged value (most of them, tile after tile) is not re-sent.
+    last = prog.extra
+    if not isinstance(last, dict):
+        last = prog.extra = {}
     for name, v in values.items():
+        # a snapshot that later changes to ``v`` cannot alter (lists become tuples; other mutable
+        # values are never skipped)
+        snap = tuple(v) if type(v) is list else v if type(v) in _IMMUTABLE else None
+        if snap is not None:
+            try:
+                if last.get(name, _NONE) == snap:
+                    continue
+            except (ValueError, TypeError):  # a tuple holding arrays: compare nothing, write it
+                snap = None
         try:
             u = prog[name]
         except KeyError:
             continue  # optimised out by the compiler
+        if snap is not None:
+            last[name] = snap
+        else:
+            last.pop(name, None)
         if isinstance(v, bytes):
             u.write(v)  # type: ignore[union-attr]
         elif isinstance(v, list) and isinstance(u, gl.Uniform) and u.array_length > 1:
