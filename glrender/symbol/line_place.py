@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Callable
 
 import numpy as np
 
@@ -19,8 +20,9 @@ Shape = tuple[float, ...]  # a box (x1, y1, x2, y2) or a circle (cx, cy, r)
 def line_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, tvec: np.ndarray, fs: float,
                   pitch_align: str, keep_upright: bool, size: float = 0.0,
                   anchor: tuple[np.ndarray, np.ndarray, float] | None = None
-                  ) -> tuple[np.ndarray, list[Shape]] | None:
-    """Clip-space corners (n, 4, 4) of the glyphs of a line label and its collision shapes (CSS px):
+                  ) -> tuple[np.ndarray | Callable[[], np.ndarray], list[Shape]] | None:
+    """Clip-space corners (n, 4, 4) of the glyphs of a line label (or a function computing them, called
+    only for labels that get placed) and its collision shapes (CSS px):
     its circles along the line when it has them (``size`` is the text size), else glyph boxes. None
     when the label does not fit on its line. ``anchor``: the label anchor in world px, CSS px and its
     depth when the caller projected it already."""
@@ -44,11 +46,20 @@ def line_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, tvec: 
     if not oy:
         # the common case, in plain floats: a label has a dozen glyphs and its line a few vertices, too
         # few for numpy calls to pay off
-        got = _along_plain(view, bucket, inst, plane_line, pitch_align, plane_anchor, centers, ox, text.quads, fs,
-                           keep_upright)
-        if got is None:
+        fit = _fit_plain(view, bucket, inst, plane_line, pitch_align, plane_anchor, centers, ox, keep_upright)
+        if fit is None:
             return None
-        cw = got
+        if inst.circles is not None and size > 0:
+            # It collides as circles: its glyphs are only laid out if it gets placed (most do not).
+            shapes = circle_shapes(view, bucket, inst, plane_line, plane_anchor, tvec, size, pitch_align, anchor[2])
+            if shapes is None:
+                return None
+
+            def glyph_clip() -> np.ndarray:
+                return _project(view, _corners_plain(fit, text.quads, fs), tvec, pitch_align)[0]
+
+            return glyph_clip, list(shapes)
+        cw = _corners_plain(fit, text.quads, fs)
     else:
         got2 = _along_numpy(view, plane_line, segment, plane_anchor, centers, ox, oy, pitch_align, keep_upright)
         if got2 is None:
@@ -119,20 +130,31 @@ def _walk_plain(pl: list[list[float]], cum: list[float], s: int, ax: float, ay: 
     return out, ok
 
 
-def _along_plain(view: View, bucket: SymbolBucket, inst: SymbolInstance, plane_line: np.ndarray, pitch_align: str,
-                 plane_anchor: np.ndarray, centers: np.ndarray, ox: float, quads: np.ndarray, fs: float,
-                 keep_upright: bool) -> np.ndarray | None:
-    """Plane corners (n, 4, 2) of a label's glyphs along its line, kept upright; None when it does not
-    fit on the line."""
+_Fit = tuple[list[list[float]], list[float], int, float, float, list[float], bool]
+
+
+def _fits(pl: list[list[float]], cum: list[float], s: int, ax: float, ay: float, ds: list[float]) -> bool:
+    """Whether every glyph distance lies on the line (``_walk_plain``'s test, without walking)."""
+    total = cum[-1]
+    sx, sy = pl[s]
+    base = cum[s] + math.hypot(ax - sx, ay - sy)
+    return all(0 <= base + c <= total for c in ds)
+
+
+def _fit_plain(view: View, bucket: SymbolBucket, inst: SymbolInstance, plane_line: np.ndarray, pitch_align: str,
+               plane_anchor: np.ndarray, centers: np.ndarray, ox: float, keep_upright: bool) -> _Fit | None:
+    """Whether a label fits on its line and which way round it reads (kept upright by its first and
+    last glyph), with what ``_corners_plain`` needs to lay its glyphs out; None when it does not fit."""
     pl, cum = _plain_line(view, bucket, inst.line, plane_line)  # type: ignore[arg-type]
     s = max(0, min(inst.anchor.segment, len(pl) - 2))
     ax, ay = float(plane_anchor[0]), float(plane_anchor[1])
-    ds = [ox + c for c in centers.tolist()]
-    pts, ok = _walk_plain(pl, cum, s, ax, ay, ds, False)
-    if not ok:
+    cs = centers.tolist()
+    ds = [ox + c for c in cs]
+    if not _fits(pl, cum, s, ax, ay, ds):
         return None
-    if keep_upright and pts:
-        if len(pts) > 1:
+    if keep_upright and ds:
+        if len(ds) > 1:
+            pts, _ok = _walk_plain(pl, cum, s, ax, ay, [ds[0], ds[-1]], False)
             ends = [(pts[0][0], pts[0][1]), (pts[-1][0], pts[-1][1])]
         else:
             nx, ny = pl[min(inst.anchor.segment + 1, len(pl) - 1)]
@@ -142,9 +164,17 @@ def _along_plain(view: View, bucket: SymbolBucket, inst: SymbolInstance, plane_l
         else:
             scr = ends
         if scr[1][0] < scr[0][0]:
-            pts, ok = _walk_plain(pl, cum, s, ax, ay, [ox - c for c in centers.tolist()], True)
-            if not ok:
+            ds = [ox - c for c in cs]
+            if not _fits(pl, cum, s, ax, ay, ds):
                 return None
+            return pl, cum, s, ax, ay, ds, True
+    return pl, cum, s, ax, ay, ds, False
+
+
+def _corners_plain(fit: _Fit, quads: np.ndarray, fs: float) -> np.ndarray:
+    """Plane corners (n, 4, 2) of a fitting label's glyphs, rotated to the line at their centres."""
+    pl, cum, s, ax, ay, ds, flip = fit
+    pts, _ok = _walk_plain(pl, cum, s, ax, ay, ds, flip)
     out = np.empty((len(pts), 4, 2))
     rows = []
     for (px, py, a), (x1, y1, x2, y2) in zip(pts, quads.tolist(), strict=True):

@@ -36,3 +36,23 @@ def test_labels_on_lines_drawn_right_to_left_are_flipped() -> None:
         assert np.all(_glyph_top_edge_dx(geo[0]) > 0), f"{n} glyph(s) should read left to right"
         geo = line_geometry(view, bucket, inst, np.zeros(2), 1.0, "viewport", keep_upright=False)
         assert geo is not None and np.all(_glyph_top_edge_dx(geo[0]) < 0)
+
+
+def test_labels_colliding_as_circles_lay_their_glyphs_out_only_when_asked() -> None:
+    """A label with collision circles returns a function for its glyph corners (placement calls it only
+    for labels it places); the corners are those of the same label laid out at once."""
+    from dataclasses import replace
+
+    from glrender.symbol.circles import line_circles
+
+    line = np.array([[500.0, 1800.0], [2000.0, 2048.0], [3600.0, 2300.0]])
+    for pitch_align in ("viewport", "map"):
+        view, bucket, inst = _label(5, line)
+        eager = line_geometry(view, bucket, inst, np.zeros(2), 1.0, pitch_align, keep_upright=True)
+        circles = line_circles(line, (inst.anchor.x, inst.anchor.y), inst.anchor.segment, 60.0, 20.0, 1.0, 1.0)
+        assert eager is not None and circles is not None
+        lazy = line_geometry(view, bucket, replace(inst, circles=circles), np.zeros(2), 1.0, pitch_align,
+                             keep_upright=True, size=16.0)
+        assert lazy is not None and callable(lazy[0])
+        assert all(len(s) == 3 for s in lazy[1])  # circles (cx, cy, r), not glyph boxes
+        np.testing.assert_array_equal(lazy[0](), eager[0])
