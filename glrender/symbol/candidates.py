@@ -111,6 +111,7 @@ class Batch:
     icon_box: np.ndarray      # (N, 4)
     icon_cbox: list[list[float]]
     icon_scale: list[float]
+    text_only: list[bool]     # upright labels without an icon the sprite sheet has
     var_upright: list[bool]   # upright labels with variable anchors: glyph scale and padding below
     var_fs: list[float]
     var_pad: list[float]
@@ -229,8 +230,10 @@ def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, 
             b[~icon_ok] = 0.0
             icbox = b.tolist()
             iscale = np.where(icon_ok, sc, 0.0)
+    text_only = upright & ~(has_icon if icons is None else icons[2])
     return Batch(cands, world, screen, w, keep.tolist(), size.tolist(), upright.tolist(), boxes,
-                 fs_out.tolist(), icon_ok.tolist(), ibox, icbox, iscale.tolist(), var_ok.tolist(), var_fs.tolist(),
+                 fs_out.tolist(), icon_ok.tolist(), ibox, icbox, iscale.tolist(), text_only.tolist(), var_ok.tolist(),
+                 var_fs.tolist(),
                  var_pad.tolist(),
                  np.repeat(np.asarray(item_of, np.int64), [len(st.order) for st in statics]), cat("order"),
                  cat("sort_key"))

@@ -161,11 +161,30 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
     icon_sdf: bool | None = None
     never, icon_never = text_overlap == "never", icon_overlap == "never"
     screen_x, screen_y = screen[:, 0].tolist(), screen[:, 1].tolist()
-    var_upright = batch.var_upright
+    var_upright, text_only = batch.var_upright, batch.text_only
+    gx0, gy0, gx1, gy1 = grid.x0, grid.y0, grid.x1, grid.y1
     for k in order:
         if not keep[k]:
             continue
         ti, bucket, inst = cands[k]
+        if text_only[k]:
+            # Most labels: upright, no icon, one box from the batch. The general path below, inlined.
+            x1, y1, x2, y2 = boxes[k]
+            if not (x2 >= gx0 and x1 < gx1 and y2 >= gy0 and y1 < gy1):
+                continue  # outside the collision area
+            if text_overlap != "always" and (grid.hit_box(x1, y1, x2, y2) if never
+                                             else grid.hit(x1, y1, x2, y2, mode=text_overlap)):
+                continue
+            if not text_ignore:
+                grid.insert_box(x1, y1, x2, y2, mode=text_overlap)
+            if by_key:
+                fast_key: tuple = (inst.sort_key,)
+            elif by_y:
+                fast_key = (-rank[ti], screen_y[k], -inst.feature)
+            else:
+                fast_key = (-rank[ti], inst.order)
+            placed.append((fast_key, k, (bucket, inst, _UPRIGHT, scales[k], None, None)))
+            continue
         fi = inst.feature
         # --- text
         text_geo: Any = None
