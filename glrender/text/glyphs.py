@@ -44,6 +44,7 @@ class GlyphManager:
         self.rasterise = rasterise
         self._ranges: dict[tuple[str, int], dict[int, Glyph] | None] = {}
         self._made: dict[tuple[str, int], Glyph | None] = {}
+        self._resolved: dict[tuple[str, int], Glyph | None] = {}  # (font stack, code point) -> glyph
         self._warned: set[str] = set()
         self._lock = threading.Lock()
 
@@ -80,6 +81,16 @@ class GlyphManager:
         return glyphs
 
     def glyph(self, fontstack: str, cp: int) -> Glyph | None:
+        key = (fontstack, cp)
+        try:
+            return self._resolved[key]  # each label looks its characters up again: answer from memory
+        except KeyError:
+            pass
+        g = self._lookup(fontstack, cp)
+        self._resolved[key] = g
+        return g
+
+    def _lookup(self, fontstack: str, cp: int) -> Glyph | None:
         start = (cp // 256) * 256
         if cp > 0xFFFF:
             return self._made_glyph(fontstack, cp)  # PBF ranges stop at U+FFFF
