@@ -45,12 +45,12 @@ def _static(bucket: SymbolBucket) -> _Static:
     if got is None:
         insts = bucket.instances
         n = len(insts)
-        box = np.zeros((n, 4))
-        extent = np.zeros(n)
+        _none = (0.0, 0.0, 0.0, 0.0)
+        box = np.array([i.text.box if i.text is not None else _none for i in insts], np.float64).reshape(n, 4)
+        extent = np.abs(box).max(axis=1) if n else np.zeros(0)
         for i, inst in enumerate(insts):
-            if inst.text is not None:
-                box[i] = inst.text.box
-                extent[i] = max(max(abs(v) for v in t.box) for t in [inst.text, *inst.variants])
+            if inst.variants:  # the largest of all its layouts
+                extent[i] = max(max(abs(v) for v in t.box) for t in [inst.text, *inst.variants])  # type: ignore[union-attr]
         got = bucket.cache["candidates"] = _Static(
             anchors=np.array([(i.anchor.x, i.anchor.y) for i in insts], np.float64).reshape(n, 2),
             box=box,
