@@ -35,6 +35,8 @@ class Columns:
         self._cols: dict[str, list[Any]] = {}
         self._arrays: dict[int, np.ndarray] = {}
         self._geom: list[Any] | None = None
+        # Values other modules derive from the columns (numeric conversions), kept with them.
+        self.derived: dict[Any, Any] = {}
 
     def array(self, values: list[Any]) -> np.ndarray:
         """The column as a numpy object array (cached by column identity)."""
