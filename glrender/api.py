@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
 import threading
@@ -144,17 +145,20 @@ class Renderer:
         with self._lock:
             gstate = dict(self.style.global_state_defaults)
             works = plan_frame(self.style, cam, self.sources, self.buckets, gstate, self.symbols)
-            # Labels are placed once for the whole image, before any framebuffer piece is drawn.
+            # Labels are placed once for the whole image, before any symbol layer of any framebuffer
+            # piece is drawn (while the layers below them are being drawn: see FrameRenderer.render).
+            place = None
             if any(w.layer.type == "symbol" for w in works):
-                from glrender.render.draw_symbol import place_frame  # the text stack loads on demand
+                from glrender.render.draw_symbol import place_layers  # the text stack loads on demand
 
-                works = place_frame(cam, works, self.symbols, gstate)
+                place = functools.partial(place_layers, cam, works, self.symbols, gstate)
             frame = self._frame_renderer()
             sprites = self.symbols.sprites(cam.scale) if self.style.sprite else None
             # Each Renderer owns a context and another one may have drawn since: make ours current.
             # Not undone afterwards (leaving a context released would strand callers' own GL work).
             frame.gpu.ctx.__enter__()
-            arr = frame.render(cam, works, light=self.style.light, global_state=gstate, sprites=sprites)
+            arr = frame.render(cam, works, light=self.style.light, global_state=gstate, sprites=sprites,
+                               place=place)
         return Image(arr)
 
     def close(self) -> None:

@@ -49,3 +49,27 @@ def create_gl_context() -> moderngl.Context:
             return moderngl.create_context(**settings)
         except Exception as exc:  # moderngl raises plain Exception subclasses for EGL failures
             raise GLUnavailableError(f"cannot create an OpenGL context: {exc}; {_egl_hint()}") from exc
+
+
+_flush_fn: Any = None
+
+
+def flush() -> None:
+    """glFlush on the current context: hand the queued draws to the driver now. llvmpipe then
+    rasterizes them on its own threads while Python goes on (label placement), instead of all at the
+    read-back. moderngl has no flush of its own; without a GL library to call it does nothing."""
+    global _flush_fn
+    if _flush_fn is None:
+        import ctypes
+
+        _flush_fn = False
+        for name in ("libGL.so.1", "libOpenGL.so.0"):
+            try:
+                _flush_fn = ctypes.CDLL(name).glFlush
+                _flush_fn.restype = None
+                _flush_fn.argtypes = []
+                break
+            except (OSError, AttributeError):
+                continue
+    if _flush_fn:
+        _flush_fn()

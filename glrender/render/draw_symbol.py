@@ -22,13 +22,11 @@ _PLACED = TileID(0, 0, 0, 0)
 _serial = [0]
 
 
-def place_frame(camera: Camera, works: Sequence[LayerWork], resources: SymbolResources | None,
-                global_state: Any = None) -> list[LayerWork]:
-    """Replace each symbol layer's (tile, bucket) items by its placed draw for this camera."""
-    if resources is None or not any(w.layer.type == "symbol" for w in works):
-        return list(works)
+def place_layers(camera: Camera, works: Sequence[LayerWork], resources: SymbolResources,
+                 global_state: Any = None) -> dict[str, LayerWork]:
+    """Each symbol layer's placed draw for this camera, by layer id (layers with nothing placed absent)."""
     draws = place_symbols(camera, works, global_state, resources)
-    out: list[LayerWork] = []
+    out: dict[str, LayerWork] = {}
     for w in works:
         if w.layer.type == "symbol":
             d = draws.get(w.layer.id)
@@ -37,10 +35,18 @@ def place_frame(camera: Camera, works: Sequence[LayerWork], resources: SymbolRes
             d.extras["resources"] = resources
             _serial[0] += 1
             d.extras["serial"] = _serial[0]
-            out.append(LayerWork(w.layer, [(_PLACED, d)]))
-        else:
-            out.append(w)
+            out[w.layer.id] = LayerWork(w.layer, [(_PLACED, d)])
     return out
+
+
+def place_frame(camera: Camera, works: Sequence[LayerWork], resources: SymbolResources | None,
+                global_state: Any = None) -> list[LayerWork]:
+    """Replace each symbol layer's (tile, bucket) items by its placed draw for this camera."""
+    if resources is None or not any(w.layer.type == "symbol" for w in works):
+        return list(works)
+    placed = place_layers(camera, works, resources, global_state)
+    return [placed[w.layer.id] if w.layer.type == "symbol" else w
+            for w in works if w.layer.type != "symbol" or w.layer.id in placed]
 
 
 def _texture(fc: FrameContext, key: Any, data: np.ndarray, version: int, linear: bool = True) -> gl.Texture:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from glrender.geo.camera import Camera, sub_frustum
+from glrender.gpu.context import flush
 from glrender.gpu.framebuffer import FrameTarget
 from glrender.render.context import GPU, FrameContext, LayerWork
 from glrender.render.layer_opacity import draw_grouped
@@ -60,8 +61,13 @@ class FrameRenderer:
         return t
 
     def render(self, camera: Camera, works: Sequence[LayerWork], *, light: Any = None,
-               global_state: Any = None, sprites: Any = None) -> np.ndarray:
+               global_state: Any = None, sprites: Any = None,
+               place: Callable[[], dict[str, LayerWork]] | None = None) -> np.ndarray:
+        """Draw ``works`` in style order, piece by piece. ``place`` places the symbol layers (layer id ->
+        the placed work): it is called once, when the first piece reaches its first symbol layer, after
+        handing the layers below to the GL driver, so llvmpipe draws them while Python places labels."""
         W, H = camera.device_width, camera.device_height
+        placed: dict[str, LayerWork] | None = None
         out = np.empty((H, W, 4), dtype=np.uint8)
         limit = self.piece_limit
         target = self._target_for(min(W, limit), min(H, limit))
@@ -82,6 +88,14 @@ class FrameRenderer:
                 sprites=sprites,
             )
             for work in works:
+                if place is not None and work.layer.type == "symbol":
+                    if placed is None:
+                        flush()
+                        placed = place()
+                    got = placed.get(work.layer.id)
+                    if got is None:
+                        continue  # nothing to draw in this symbol layer
+                    work = got
                 fn = drawer(work.layer.type)
                 if fn is not None and not draw_grouped(fc, work, fn):
                     fn(fc, work)

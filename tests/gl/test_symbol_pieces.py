@@ -53,3 +53,29 @@ def test_placement_does_not_depend_on_the_piece_size(gl_ctx: object) -> None:
                            for w in out if w.layer.type == "symbol"])
     assert placed[0] == placed[1]
     assert sum(n for _, n in placed[0]) > 0
+
+
+def test_labels_are_placed_once_per_render_whatever_the_pieces(gl_ctx: object, monkeypatch: object) -> None:
+    """Placement runs when the first piece reaches its first symbol layer (the layers below are being
+    drawn meanwhile), once per render, and every later piece draws the same placed labels."""
+    import glrender.render.draw_symbol as ds
+
+    calls = []
+    real = ds.place_symbols
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ds, "place_symbols", counting)  # type: ignore[attr-defined]
+    style = json.loads((DEMO / "styles" / "basic.json").read_text())
+    view = dict(center=(24.9384, 60.1699), zoom=14.5, width=1100, height=900, scale=1)
+    with Renderer(style, base_dir=str(DEMO / "styles"), piece_limit=512) as many:
+        many.render(**view)
+        assert len(calls) == 1  # six pieces, one placement
+        many.render(**view)
+        assert len(calls) == 2
+    nolabels = dict(style, layers=[ly for ly in style["layers"] if ly["type"] != "symbol"])
+    with Renderer(nolabels, base_dir=str(DEMO / "styles")) as r:
+        r.render(**view)
+    assert len(calls) == 2  # a style without symbol layers never places
