@@ -16,7 +16,7 @@ import numpy as np
 from glrender.errors import RenderError
 from glrender.geo.camera import MAX_PITCH, MAX_ZOOM, Camera
 from glrender.geo.mercator import zoom_for_bbox
-from glrender.render.plan import BucketCache, plan_frame
+from glrender.render.plan import BucketCache, plan_layers
 from glrender.render.sources import SourceSet
 from glrender.style.parse import parse_style
 from glrender.symbol.resources import SymbolResources
@@ -144,15 +144,16 @@ class Renderer:
                           height=height, scale=scale, bbox=bbox, padding=padding, roll=roll)
         with self._lock:
             gstate = dict(self.style.global_state_defaults)
-            works = plan_frame(self.style, cam, self.sources, self.buckets, gstate, self.symbols)
+            frame = self._frame_renderer()
+            # Layers are planned (decoded, tessellated) one at a time while the frame draws them.
+            works = plan_layers(self.style, cam, self.sources, self.buckets, gstate, self.symbols)
             # Labels are placed once for the whole image, before any symbol layer of any framebuffer
             # piece is drawn (while the layers below them are being drawn: see FrameRenderer.render).
             place = None
-            if any(w.layer.type == "symbol" for w in works):
+            if any(ly.type == "symbol" for ly in self.style.layers):
                 from glrender.render.draw_symbol import place_layers  # the text stack loads on demand
 
-                place = functools.partial(place_layers, cam, works, self.symbols, gstate)
-            frame = self._frame_renderer()
+                place = functools.partial(_place, place_layers, cam, self.symbols, gstate)
             sprites = self.symbols.sprites(cam.scale) if self.style.sprite else None
             # Each Renderer owns a context and another one may have drawn since: make ours current.
             # Not undone afterwards (leaving a context released would strand callers' own GL work).
@@ -181,6 +182,10 @@ class Renderer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _place(place_layers: Any, cam: Camera, symbols: Any, gstate: Any, works: Any) -> Any:
+    return place_layers(cam, works, symbols, gstate)
 
 
 def render(style: str | os.PathLike[str] | Mapping[str, Any], **kwargs: Any) -> Image:

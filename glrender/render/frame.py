@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -65,14 +65,20 @@ class FrameRenderer:
             self._target = t
         return t
 
-    def render(self, camera: Camera, works: Sequence[LayerWork], *, light: Any = None,
+    def render(self, camera: Camera, works: Iterable[LayerWork], *, light: Any = None,
                global_state: Any = None, sprites: Any = None,
-               place: Callable[[], dict[str, LayerWork]] | None = None) -> np.ndarray:
-        """Draw ``works`` in style order, piece by piece. ``place`` places the symbol layers (layer id ->
-        the placed work): it is called once, when the first piece reaches its first symbol layer, after
-        handing the layers below to the GL driver, so llvmpipe draws them while Python places labels."""
+               place: Callable[[Sequence[LayerWork]], dict[str, LayerWork]] | None = None) -> np.ndarray:
+        """Draw ``works`` in style order, piece by piece.
+
+        ``works`` may be a generator (``plan_layers``): the first piece draws each layer as it comes, so
+        llvmpipe rasterizes it while the next one is planned. ``place`` places the symbol layers (all
+        works -> layer id -> the placed work): it is called once, when the first piece reaches its first
+        symbol layer, after handing the layers below to the GL driver, so llvmpipe draws them while
+        Python places labels."""
         W, H = camera.device_width, camera.device_height
         placed: dict[str, LayerWork] | None = None
+        pending = iter(works)
+        planned: list[LayerWork] = []  # the works met so far, for the following pieces
         drawn = 0
         out = np.empty((H, W, 4), dtype=np.uint8)
         limit = self.piece_limit
@@ -93,11 +99,22 @@ class FrameRenderer:
                 global_state=global_state,
                 sprites=sprites,
             )
-            for work in works:
+            i = 0
+            while True:
+                if i < len(planned):
+                    work = planned[i]
+                else:
+                    nxt = next(pending, None)
+                    if nxt is None:
+                        break
+                    planned.append(nxt)
+                    work = nxt
+                i += 1
                 if place is not None and work.layer.type == "symbol":
                     if placed is None:
+                        planned.extend(pending)  # placement sees every symbol layer of the frame
                         flush()
-                        placed = place()
+                        placed = place(planned)
                     got = placed.get(work.layer.id)
                     if got is None:
                         continue  # nothing to draw in this symbol layer

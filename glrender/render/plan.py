@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from glrender.buckets import BUILDERS, Bucket
@@ -52,16 +52,23 @@ def layer_visible(layer: Any, zoom: float) -> bool:
 
 def plan_frame(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCache,
                global_state: Any = None, symbols: Any = None) -> list[LayerWork]:
+    """Every drawn layer's work for this camera, in style order."""
+    return list(plan_layers(style, camera, sources, buckets, global_state, symbols))
+
+
+def plan_layers(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCache,
+                global_state: Any = None, symbols: Any = None) -> Iterator[LayerWork]:
+    """``plan_frame`` one layer at a time: a cold render draws each layer while the next is being
+    decoded and tessellated."""
     zoom = camera.zoom
     covers: dict[str, list[TileID]] = {}
     # Property columns per decoded tile layer, shared by every style layer filtering it this frame.
     columns: dict[int, tuple[Any, Columns]] = {}
-    works: list[LayerWork] = []
     for layer in style.layers:
         if layer.type not in DRAWN_TYPES or not layer_visible(layer, zoom):
             continue
         if layer.type == "background":
-            works.append(LayerWork(layer, []))
+            yield LayerWork(layer, [])
             continue
         src = sources.get(layer.source) if layer.source else None
         if src is None:
@@ -74,7 +81,7 @@ def plan_frame(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCa
             wanted = ("raster-dem",) if layer.type == "hillshade" else ("raster", "raster-dem", "image")
             if src.type not in wanted:
                 continue
-            works.append(LayerWork(layer, src.raster_items(tiles, zoom)))
+            yield LayerWork(layer, src.raster_items(tiles, zoom))
             continue
         if src.type not in ("vector", "geojson"):
             continue
@@ -106,5 +113,4 @@ def plan_frame(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCa
             if bucket is not None and not bucket.empty:
                 # The same data tile may be drawn at several wraps: draw it with this tile's id.
                 items.append((t, bucket))
-        works.append(LayerWork(layer, items))
-    return works
+        yield LayerWork(layer, items)
