@@ -112,8 +112,8 @@ class FrameRenderer:
                 i += 1
                 if place is not None and work.layer.type == "symbol":
                     if placed is None:
+                        flush()  # llvmpipe draws the layers below while labels are laid out and placed
                         planned.extend(pending)  # placement sees every symbol layer of the frame
-                        flush()
                         placed = place(planned)
                     got = placed.get(work.layer.id)
                     if got is None:
