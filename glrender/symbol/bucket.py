@@ -64,7 +64,7 @@ class SymbolBucket:
     instances: list[SymbolInstance] = field(default_factory=list)
     # Arrays placement derives from the instances once (the bucket is cached across renders); shared by
     # the copies placement makes for other world wraps.
-    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def empty(self) -> bool:

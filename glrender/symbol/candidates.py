@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -68,11 +68,20 @@ def _static(bucket: SymbolBucket) -> _Static:
     return got  # type: ignore[no-any-return]
 
 
-def _icon_static(bucket: SymbolBucket, sheet: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """For one sprite sheet, per instance of a bucket: the icon box at icon-size 1 (n, 4), whether it is
-    an upright icon the sheet has (rotation 0), whether the sheet has it at all, and how far its corners
-    reach from the anchor at icon-size 1 (``reach_of``'s radius)."""
-    got = bucket.cache.get("icons")
+class _Icons(NamedTuple):
+    """Per instance, for one sprite sheet (arrays over a bucket's instances, or a layer's candidates)."""
+
+    box: np.ndarray      # (n, 4) icon box at icon-size 1
+    upright: np.ndarray  # (n,) bool: an icon the sheet has, not rotated
+    has: np.ndarray      # (n,) bool: an icon the sheet has
+    radius: np.ndarray   # (n,) how far its corners reach from the anchor at icon-size 1 (``reach_of``)
+
+
+def _icon_static(bucket: SymbolBucket, sheet: Any) -> _Icons:
+    """The icons of a bucket's instances in one sprite sheet (@1x and @2x renders use different sheets,
+    so each is kept)."""
+    key = ("icons", id(sheet))
+    got = bucket.cache.get(key)
     if got is None or got[0] is not sheet:
         from glrender.symbol.icons import shape_icon
 
@@ -90,8 +99,8 @@ def _icon_static(bucket: SymbolBucket, sheet: Any) -> tuple[np.ndarray, np.ndarr
             if inst.icon_rotate == 0:
                 box[i] = shape_icon(img, inst.icon_offset, inst.icon_anchor)
                 ok[i] = True
-        got = bucket.cache["icons"] = (sheet, box, ok, has, radius)
-    return got[1], got[2], got[3], got[4]
+        got = bucket.cache[key] = (sheet, _Icons(box, ok, has, radius))
+    return got[1]  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -163,9 +172,8 @@ def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, 
         valid = (w > 0) & np.isfinite(screen).all(axis=1)
     # text-size of every labelled candidate on the visible side
     size = np.zeros(n)
-    const = paint.const.get("text-size", None) if "text-size" in paint.const else None
     if "text-size" in paint.const:
-        size[has_text] = float(const or 0.0)
+        size[has_text] = float(paint.const["text-size"] or 0.0)
     else:
         for k in np.flatnonzero(has_text & valid).tolist():
             _ti, bucket, inst = cands[k]
@@ -178,7 +186,7 @@ def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, 
     icons = None
     if sheet is not None and has_icon.any():
         parts = [_icon_static(b, sheet) for b in _buckets(items)]
-        icons = tuple(np.concatenate([p[i] for p in parts]) if len(parts) > 1 else parts[0][i] for i in range(4))
+        icons = parts[0] if len(parts) == 1 else _Icons(*(np.concatenate(col) for col in zip(*parts, strict=True)))
     if far.any():
         _cull(view, paint, cands, far, off, w, size, cat("extent"), has_text, has_icon, sheet, padding, keep,
               icons, icon_upright)
@@ -213,8 +221,8 @@ def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, 
     iscale = np.zeros(n)
     if icon_upright is not None and icons is not None and icon_upright[0] > 0:
         isize, ipad, icons_follow = icon_upright
-        ibox = icons[0]
-        icon_ok = keep & icons[1]
+        ibox = icons.box
+        icon_ok = keep & icons.upright
         if icons_follow:
             icon_ok &= ~cat("has_line")
         if icon_ok.any():
@@ -230,13 +238,13 @@ def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, 
             b[~icon_ok] = 0.0
             icbox = b.tolist()
             iscale = np.where(icon_ok, sc, 0.0)
-    text_only = upright & ~(has_icon if icons is None else icons[2])
-    return Batch(cands, world, screen, w, keep.tolist(), size.tolist(), upright.tolist(), boxes,
-                 fs_out.tolist(), icon_ok.tolist(), ibox, icbox, iscale.tolist(), text_only.tolist(), var_ok.tolist(),
-                 var_fs.tolist(),
-                 var_pad.tolist(),
-                 np.repeat(np.asarray(item_of, np.int64), [len(st.order) for st in statics]), cat("order"),
-                 cat("sort_key"))
+    text_only = upright & ~(has_icon if icons is None else icons.has)
+    return Batch(cands=cands, world=world, screen=screen, w=w, keep=keep.tolist(), size=size.tolist(),
+                 upright=upright.tolist(), boxes=boxes, fs=fs_out.tolist(), icon_upright=icon_ok.tolist(),
+                 icon_box=ibox, icon_cbox=icbox, icon_scale=iscale.tolist(), text_only=text_only.tolist(),
+                 var_upright=var_ok.tolist(), var_fs=var_fs.tolist(), var_pad=var_pad.tolist(),
+                 item=np.repeat(np.asarray(item_of, np.int64), [len(st.order) for st in statics]),
+                 inst_order=cat("order"), sort_key=cat("sort_key"))
 
 
 def _buckets(items: Any) -> list[SymbolBucket]:
@@ -246,7 +254,7 @@ def _buckets(items: Any) -> list[SymbolBucket]:
 
 def _cull(view: View, paint: Any, cands: list[Candidate], far: np.ndarray, off: np.ndarray, w: np.ndarray,
           size: np.ndarray, extent: np.ndarray, has_text: np.ndarray, has_icon: np.ndarray, sheet: Any,
-          padding: float, keep: np.ndarray, icons: tuple[np.ndarray, ...] | None,
+          padding: float, keep: np.ndarray, icons: _Icons | None,
           icon_const: tuple[float, float, bool] | None) -> None:
     """Drop anchors off the collision area (pitched views see thousands toward the horizon) whose label
     cannot reach back into it (``reach_of``): in one numpy pass for labels with a constant translation
@@ -266,7 +274,7 @@ def _cull(view: View, paint: Any, cands: list[Candidate], far: np.ndarray, off: 
         reach = np.maximum(reach_t, 0.0)
         if icons is not None and icon_const is not None:
             isize, ipad = icon_const[0], icon_const[1]
-            reach_i = np.where(icons[2][simple], icons[3][simple] * isize * pr * persp + ipad * pr, 0.0)
+            reach_i = np.where(icons.has[simple], icons.radius[simple] * isize * pr * persp + ipad * pr, 0.0)
             reach = np.maximum(reach, reach_i)
         reach = reach + moves * persp + 1.0
         idx = np.flatnonzero(simple)
