@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -43,7 +44,7 @@ def aabb(c: np.ndarray) -> tuple[float, float, float, float]:
 def icon_geometry(view: View, paint: Any, bucket: SymbolBucket, inst: SymbolInstance, img: Any,
                    anchor_world: np.ndarray, anchor_px: np.ndarray, w: float, rot_align: str, pitch_align: str,
                    bearing: float, text_size: float, placement: str
-                   ) -> tuple[np.ndarray, tuple[float, float, float, float], float] | None:
+                   ) -> tuple[np.ndarray | Callable[[], np.ndarray], tuple[float, float, float, float], float] | None:
     fi = inst.feature
     isize = float(paint.get("icon-size", bucket, fi) or 0.0)
     if isize <= 0:
@@ -85,7 +86,8 @@ def icon_geometry(view: View, paint: Any, bucket: SymbolBucket, inst: SymbolInst
 
 def icon_on_map(view: View, paint: Any, bucket: SymbolBucket, inst: SymbolInstance, c: np.ndarray,
                  anchor_world: np.ndarray, angle: float, rot_align: str, bearing: float, placement: str,
-                 scale: float, pr: float) -> tuple[np.ndarray, tuple[float, float, float, float], float]:
+                 scale: float, pr: float
+                 ) -> tuple[Callable[[], np.ndarray], tuple[float, float, float, float], float]:
     """An icon lying on the map plane (icon-pitch-alignment map): its corners are world pixels at this
     zoom around the anchor, projected with the map, so it foreshortens and shrinks with distance."""
     fi = inst.feature
@@ -101,11 +103,14 @@ def icon_on_map(view: View, paint: Any, bucket: SymbolBucket, inst: SymbolInstan
     elif rot_align != "map":
         angle += bearing  # kept upright on screen: undo the map's rotation
     tvec = translate(paint, "icon", bucket, fi, bearing)
-    world = anchor_world + tvec + c @ rotation(angle).T
-    clip = view.world_to_clip(world).reshape(1, 4, 4)
+
+    def icon_clip() -> np.ndarray:
+        # Only icons that get placed need their corners (most oneway arrows of a dense map collide).
+        return view.world_to_clip(anchor_world + tvec + c @ rotation(angle).T).reshape(1, 4, 4)
+
     ipad = paint.get("icon-padding", bucket, fi)
     p = float(ipad[0]) if isinstance(ipad, list | tuple) and ipad else 2.0
     # As for screen-aligned icons, the collision box turns with icon-rotate only, never with the line.
     box_world = anchor_world + tvec + c @ rotation(math.radians(inst.icon_rotate)).T
     px, _ = view.to_screen(box_world)
-    return clip, pad_box(aabb(px), p * pr), scale
+    return icon_clip, pad_box(aabb(px), p * pr), scale

@@ -314,6 +314,8 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
             icon_halo_any |= hw > 0 and halo[3] > 0
             props = (float(paint.get("icon-opacity", bucket, fi)), hw,
                      float(paint.get("icon-halo-blur", bucket, fi) or 0.0))
+            if callable(iclip):  # a map-aligned icon laid out on demand
+                iclip = iclip()
             if iclip is _UPRIGHT:
                 icon_q.add_upright(batch.icon_box[k:k + 1], float(screen[k, 0]), float(screen[k, 1]), iscale, tex,
                                    iscale, color, halo, props)
