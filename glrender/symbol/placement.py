@@ -51,7 +51,7 @@ def _overlap(layout: Any, zoom: float, kind: str) -> str:
 _PAINT = ("text-size", "text-color", "text-halo-color", "text-opacity", "text-halo-width", "text-halo-blur",
           "text-translate", "text-translate-anchor", "icon-size", "icon-color", "icon-halo-color",
           "icon-opacity", "icon-halo-width", "icon-halo-blur", "icon-translate", "icon-translate-anchor",
-          "icon-padding", "icon-text-fit", "icon-text-fit-padding", "text-opacity")
+          "icon-padding", "icon-text-fit", "icon-text-fit-padding")
 _TEXT_STYLE = ("text-color", "text-halo-color", "text-halo-width", "text-opacity", "text-halo-blur")
 
 
@@ -221,9 +221,9 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
                         geo = line_geometry(view, bucket, var, tvec, fs, pitch_align, keep_upright, size,
                                             (anchors_world[k], screen[k], float(wdist[k])))
                     else:
-                        geo = _text_geometry(view, bucket, var, anchors_world[k] + tvec,
-                                             moved(view, anchors_world[k], tvec, screen[k]), tvec, fs, size,
-                                             placement, rot_align, pitch_align, keep_upright, bearing)
+                        geo = _text_geometry(view, var, anchors_world[k] + tvec,
+                                             moved(view, anchors_world[k], tvec, screen[k]), fs, rot_align,
+                                             pitch_align, bearing)
                     if geo is not None:
                         geos.append((geo[0], [_pad_shape(b, padding * pr) for b in geo[1]]))
                         owners.append(var)
@@ -381,16 +381,13 @@ def _sort_by_y(lay: Any, zoom: float, z_order: str, by_key: bool) -> bool:
     return bool(can_overlap)
 
 
-def _text_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, anchor_world: np.ndarray,
-                   anchor_px: np.ndarray, tvec: np.ndarray, fs: float, size: float, placement: str,
-                   rot_align: str, pitch_align: str, keep_upright: bool,
+def _text_geometry(view: View, inst: SymbolInstance, anchor_world: np.ndarray, anchor_px: np.ndarray, fs: float,
+                   rot_align: str, pitch_align: str,
                    bearing: float) -> tuple[np.ndarray | Callable[[], np.ndarray], list[Shape]] | None:
     """Clip-space corners (n, 4, 4) of the glyphs (or a function computing them) and the collision
-    shapes (CSS px) of one label."""
+    shapes (CSS px) of one point label (labels following their lines: ``line_geometry``)."""
     text = inst.text
     assert text is not None
-    if placement != "point" and inst.line is not None and rot_align == "map":
-        return line_geometry(view, bucket, inst, tvec, fs, pitch_align, keep_upright, size)
     rot = math.radians(inst.text_rotate)
     if pitch_align == "map":
         c = corners(text.quads)
