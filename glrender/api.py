@@ -9,7 +9,7 @@ import os
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,7 +19,9 @@ from glrender.geo.mercator import zoom_for_bbox
 from glrender.render.plan import BucketCache, plan_layers
 from glrender.render.sources import SourceSet
 from glrender.style.parse import parse_style
-from glrender.symbol.resources import SymbolResources
+
+if TYPE_CHECKING:
+    from glrender.symbol.resources import SymbolResources
 
 MAX_OUTPUT_PX = 8192
 
@@ -77,10 +79,21 @@ class Renderer:
                 used.setdefault(layer.source, set()).add(layer.source_layer)
         self.sources = SourceSet(raw_sources, parsed.base_dir, {k: frozenset(v) for k, v in used.items()})
         self.buckets = BucketCache(bucket_cache_size)
-        self.symbols = SymbolResources(parsed.glyphs, parsed.base_dir, parsed.sprite)
+        self._symbols: SymbolResources | None = None
+        self._has_labels = any(ly.type == "symbol" for ly in parsed.layers)
         self._frame: Any = None
         self._gpu: Any = None
         self._lock = threading.Lock()
+
+    @property
+    def symbols(self) -> SymbolResources:
+        """Glyphs, sprites and their atlases, made on first use (a style without labels or patterns
+        never loads the text stack)."""
+        if self._symbols is None:
+            from glrender.symbol.resources import SymbolResources
+
+            self._symbols = SymbolResources(self.style.glyphs, self.style.base_dir, self.style.sprite)
+        return self._symbols
 
     # GL objects are made on the first render so that style errors surface without touching GL.
     def _frame_renderer(self) -> Any:
@@ -146,11 +159,13 @@ class Renderer:
             gstate = dict(self.style.global_state_defaults)
             frame = self._frame_renderer()
             # Layers are planned (decoded, tessellated) one at a time while the frame draws them.
-            works = plan_layers(self.style, cam, self.sources, self.buckets, gstate, self.symbols)
+            labels = self._has_labels
+            works = plan_layers(self.style, cam, self.sources, self.buckets, gstate,
+                                self.symbols if labels else None)
             # Labels are placed once for the whole image, before any symbol layer of any framebuffer
             # piece is drawn (while the layers below them are being drawn: see FrameRenderer.render).
             place = None
-            if any(ly.type == "symbol" for ly in self.style.layers):
+            if labels:
                 from glrender.render.draw_symbol import place_layers  # the text stack loads on demand
 
                 place = functools.partial(_place, place_layers, cam, self.symbols, gstate)

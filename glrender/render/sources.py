@@ -9,7 +9,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,9 +21,11 @@ from glrender.render.image_source import ImageSource
 from glrender.style.expressions import EvalContext
 from glrender.style.filters import compile_filter
 from glrender.tiles.features import TileLayer
-from glrender.tiles.geojson import GeoJSONSource
 from glrender.tiles.mvt import decode_tile
 from glrender.tiles.sources import TileSource, open_source
+
+if TYPE_CHECKING:
+    from glrender.tiles.geojson import GeoJSONSource
 
 log = logging.getLogger("glrender.render")
 
@@ -69,6 +71,8 @@ def _feature_filter(sid: str, value: Any) -> Any:
 
 
 def _open_geojson(sid: str, spec: Mapping[str, Any], base_dir: str | None) -> GeoJSONSource:
+    from glrender.tiles.geojson import GeoJSONSource  # GeoJSON tiling and clustering load when used
+
     kwargs: dict[str, Any] = {
         "base_dir": base_dir,
         "maxzoom": int(spec.get("maxzoom", 18)),
