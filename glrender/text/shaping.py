@@ -124,6 +124,16 @@ def line_breaks(chars: Sequence[tuple[int, int]], sections: Sequence[Section],
         target = total
     else:
         target = total / max(1, math.ceil(total / max_width))
+    if 0 < total <= max_width and not any(cp == 0x0A for cp, _ in chars):
+        # One line fits and nothing forces a break: every break costs more than none (the usual label).
+        return [len(chars)]
+    return _least_bad_breaks(chars, sections, glyphs, spacing, target, images, factor)
+
+
+def _least_bad_breaks(chars: Sequence[tuple[int, int]], sections: Sequence[Section],
+                      glyphs: Mapping[str, Mapping[int, Glyph]], spacing: float, target: float,
+                      images: Mapping[str, tuple[float, float]] | None, factor: float) -> list[int]:
+    """MapLibre's line breaking proper: each potential break scored against every earlier one."""
     server_breaks = any(cp == 0x200B for cp, _ in chars)
     # Each potential break: (index, x, prior break, badness)
     breaks: list[tuple[int, float, int, float]] = []

@@ -82,3 +82,27 @@ def test_glyph_quad_includes_border_and_padding() -> None:
     assert x2 - x1 == pytest.approx(8 + 6 + 2)
     assert y2 - y1 == pytest.approx(12 + 6 + 2)
     assert x1 == pytest.approx(1.0 - 4.0)
+
+
+def test_labels_that_fit_on_one_line_break_as_the_full_algorithm_would() -> None:
+    """line_breaks answers "one line" without scoring breaks when the text fits and has no newline;
+    the least-badness search gives the same answer for such texts (and still breaks the others)."""
+    from glrender.text.shaping import _least_bad_breaks
+
+    rng = np.random.default_rng(7)
+    alphabet = "ab c-d/e(f)g"
+    for _ in range(300):
+        text = "".join(rng.choice(list(alphabet), size=int(rng.integers(1, 25))))
+        glyphs = {FONT: {ord(c): _glyph(ord(c), float(rng.integers(4, 16))) for c in set(text)}}
+        secs = [Section(text, FONT)]
+        chars = [(ord(c), 0) for c in text]
+        total = sum(glyphs[FONT][cp].advance for cp, _ in chars)
+        for max_width in (total, total + 5.0, float("inf")):
+            assert line_breaks(chars, secs, glyphs, 0.0, max_width) == [len(chars)]
+            target = total if max_width == float("inf") else total / max(1, int(np.ceil(total / max_width)))
+            assert _least_bad_breaks(chars, secs, glyphs, 0.0, target, None, 1.0) == [len(chars)], text
+    # a text wider than the limit, or with a newline, is still broken into lines
+    assert len(line_breaks([(ord(c), 0) for c in "aaa bbb ccc"], [Section("aaa bbb ccc", FONT)],
+                           _font("aaa bbb ccc"), 0.0, 40.0)) > 1
+    assert line_breaks([(ord(c), 0) for c in "ab\ncd"], [Section("ab\ncd", FONT)], _font("ab\ncd"), 0.0,
+                       float("inf")) == [3, 5]
