@@ -69,6 +69,8 @@ class CollisionGrid:
         return cx1, cy1, cx2, cy2
 
     def hit(self, *shape: float, mode: str = "never") -> bool:
+        if mode == "never" and len(shape) == 4:
+            return self.hit_box(*shape)  # the common test, without the generic shape dispatch
         cx1, cy1, cx2, cy2 = self._span(*bounds(shape))
         shapes = self._shapes
         for cy in range(cy1, cy2 + 1):
@@ -83,8 +85,7 @@ class CollisionGrid:
         return False
 
     def hit_box(self, x1: float, y1: float, x2: float, y2: float) -> bool:
-        """``hit`` for a box in "never" mode, the test most labels make: the same answer, without the
-        generic shape dispatch."""
+        """``hit`` for a box in "never" mode, the test most labels make."""
         c, cols = self.cell, self.cols
         cx1 = max(0, min(cols - 1, int((x1 - self.x0) // c)))
         cx2 = max(0, min(cols - 1, int((x2 - self.x0) // c)))
@@ -105,7 +106,7 @@ class CollisionGrid:
         return False
 
     def insert_box(self, x1: float, y1: float, x2: float, y2: float, mode: str = "never") -> None:
-        """``insert`` for a box, without the generic shape dispatch."""
+        """``insert`` for a box (``insert`` hands boxes here)."""
         k = len(self._shapes)
         self._shapes.append(((x1, y1, x2, y2), mode))
         c, cols, cells = self.cell, self.cols, self._cells
@@ -123,6 +124,9 @@ class CollisionGrid:
                     got.append(k)
 
     def insert(self, *shape: float, mode: str = "never") -> None:
+        if len(shape) == 4:
+            self.insert_box(*shape, mode=mode)
+            return
         k = len(self._shapes)
         self._shapes.append((tuple(shape), mode))
         cx1, cy1, cx2, cy2 = self._span(*bounds(shape))

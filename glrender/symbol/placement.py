@@ -159,10 +159,18 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
     order = batch.placement_order(rank, by_key, z_order == "viewport-y")
     placed: list[tuple[tuple, int, Any]] = []
     icon_sdf: bool | None = None
-    never, icon_never = text_overlap == "never", icon_overlap == "never"
     screen_x, screen_y = screen[:, 0].tolist(), screen[:, 1].tolist()
     var_upright, text_only = batch.var_upright, batch.text_only
     gx0, gy0, gx1, gy1 = grid.x0, grid.y0, grid.x1, grid.y1
+
+    def draw_key(ti: int, k: int, inst: SymbolInstance) -> tuple:
+        """Where a placed symbol goes in the layer's draw order."""
+        if by_key:
+            return (inst.sort_key,)
+        if by_y:
+            return (-rank[ti], screen_y[k], -inst.feature)
+        return (-rank[ti], inst.order)
+
     for k in order:
         if not keep[k]:
             continue
@@ -172,18 +180,11 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
             x1, y1, x2, y2 = boxes[k]
             if not (x2 >= gx0 and x1 < gx1 and y2 >= gy0 and y1 < gy1):
                 continue  # outside the collision area
-            if text_overlap != "always" and (grid.hit_box(x1, y1, x2, y2) if never
-                                             else grid.hit(x1, y1, x2, y2, mode=text_overlap)):
+            if text_overlap != "always" and grid.hit(x1, y1, x2, y2, mode=text_overlap):
                 continue
             if not text_ignore:
                 grid.insert_box(x1, y1, x2, y2, mode=text_overlap)
-            if by_key:
-                fast_key: tuple = (inst.sort_key,)
-            elif by_y:
-                fast_key = (-rank[ti], screen_y[k], -inst.feature)
-            else:
-                fast_key = (-rank[ti], inst.order)
-            placed.append((fast_key, k, (bucket, inst, _UPRIGHT, scales[k], None, None)))
+            placed.append((draw_key(ti, k, inst), k, (bucket, inst, _UPRIGHT, scales[k], None, None)))
             continue
         fi = inst.feature
         # --- text
@@ -248,14 +249,12 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
             place_text = False
         elif len(text_geo[1]) == 1:  # one box (most labels): no generator per test
             b = text_geo[1][0]
-            place_text = grid.inside(*b) and (text_overlap == "always" or not (
-                grid.hit_box(*b) if never else grid.hit(*b, mode=text_overlap)))
+            place_text = grid.inside(*b) and (text_overlap == "always" or not grid.hit(*b, mode=text_overlap))
         else:
             place_text = any(grid.inside(*b) for b in text_geo[1]) and (
                 text_overlap == "always" or not any(grid.hit(*b, mode=text_overlap) for b in text_geo[1]))
         place_icon = icon_geo is not None and grid.inside(*icon_geo[1]) and (
-            icon_overlap == "always" or not (grid.hit_box(*icon_geo[1]) if icon_never
-                                             else grid.hit(*icon_geo[1], mode=icon_overlap)))
+            icon_overlap == "always" or not grid.hit(*icon_geo[1], mode=icon_overlap))
         icon_without_text = text_optional or not has_text
         text_without_icon = icon_optional or not has_icon
         if not icon_without_text and not text_without_icon:
@@ -266,29 +265,19 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
             place_icon = place_icon and place_text
         if place_text and not text_ignore and text_geo is not None:
             for b in text_geo[1]:
-                if len(b) == 4:
-                    grid.insert_box(b[0], b[1], b[2], b[3], mode=text_overlap)
-                else:
-                    grid.insert(*b, mode=text_overlap)
+                grid.insert(*b, mode=text_overlap)
         if place_icon and not icon_ignore and icon_geo is not None:
-            ix1, iy1, ix2, iy2 = icon_geo[1]
-            grid.insert_box(ix1, iy1, ix2, iy2, mode=icon_overlap)
+            grid.insert(*icon_geo[1], mode=icon_overlap)
         if not place_text and not place_icon:
             continue
         if place_icon and icon_sdf is None and img is not None:
             icon_sdf = bool(img.sdf)
-        if by_key:
-            draw_key: tuple = (inst.sort_key,)
-        elif by_y:
-            draw_key = (-rank[ti], screen_y[k], -inst.feature)
-        else:
-            draw_key = (-rank[ti], inst.order)
         tclip = text_geo[0] if place_text and text_geo else None
         if callable(tclip):
             tclip = tclip()
         elif place_text and upright[k]:
             tclip = _UPRIGHT
-        placed.append((draw_key, k, (bucket, inst, tclip, fs,
+        placed.append((draw_key(ti, k, inst), k, (bucket, inst, tclip, fs,
                                      icon_geo if place_icon else None, img)))
     placed.sort(key=lambda t: (t[0], t[1]))
     text_q, icon_q, inline_q = Quads(view), Quads(view), Quads(view)
