@@ -9,7 +9,6 @@ ramp), with tolerances for 8-bit quantisation and quarter-resolution density sam
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,27 +20,6 @@ from glrender.render.dem import bordered, elevations, slope_texture, tile_lat_ra
 
 Z, TX, TY = 10, 512, 511  # a DEM tile just north of the equator
 GRADIENT = 20.0  # metres per DEM pixel, rising eastwards
-
-
-@pytest.fixture(scope="module")
-def renderer_factory() -> Iterator[Any]:
-    from glrender.api import Renderer
-    from glrender.errors import GLUnavailableError
-
-    made: list[Any] = []
-
-    def make(style: dict[str, Any]) -> Any:
-        try:
-            r = Renderer(style)
-            r.render(center=(0, 0), zoom=0, width=4, height=4)
-        except GLUnavailableError as exc:
-            pytest.skip(f"no EGL OpenGL context: {exc}")
-        made.append(r)
-        return r
-
-    yield make
-    for r in made:
-        r.close()
 
 
 def _heights() -> np.ndarray:
