@@ -10,6 +10,7 @@ Traffic goes to 127.0.0.1 only, and every loop is bounded in time and count.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -22,6 +23,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -61,6 +63,25 @@ def _wait(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None
         except (OSError, urllib.error.URLError):
             time.sleep(0.2)
     raise SystemExit(f"server at {url} did not start")
+
+
+@contextlib.contextmanager
+def serving(cmd: list[str], log_path: Path, port: int, stop_timeout: float = 30) -> Iterator[tuple[str, int]]:
+    """Run a server command (its output to ``log_path``) until it answers /health; yields its base URL
+    and pid, and stops it (terminate, then kill) however the block ends."""
+    env = dict(os.environ, EGL_PLATFORM="surfaceless", PYTHONPATH=str(REPO))
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait(base + "/health", proc)
+            yield base, proc.pid
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=stop_timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def _path(rng: random.Random, glrender: bool) -> str:
@@ -176,20 +197,8 @@ def main() -> None:
                 script = Path(tmp) / "pymgl_server.py"
                 script.write_text(PYMGL_SERVER)
                 cmd = [sys.executable, str(script), str(DEMO / "styles" / "basic.json"), str(DEMO), str(port)]
-            env = dict(os.environ, EGL_PLATFORM="surfaceless", PYTHONPATH=str(REPO))
-            log = open(Path(tempfile.gettempdir()) / f"load-{name}.log", "wb")  # noqa: SIM115 - closed below
-            proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-            try:
-                base = f"http://127.0.0.1:{port}"
-                _wait(base + "/health", proc)
-                results[name] = run_load(base, name == "glrender", args.clients, args.seconds, proc.pid)
-            finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                log.close()
+            with serving(cmd, Path(tempfile.gettempdir()) / f"load-{name}.log", port) as (base, pid):
+                results[name] = run_load(base, name == "glrender", args.clients, args.seconds, pid)
     print(f"{'server':10} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'5xx':>4} {'4xx':>4} "
           f"{'other':>5} {'peak RSS MB':>11}")
     for name, r in results.items():

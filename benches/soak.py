@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,7 +29,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import DEMO, REPO, _free_port, _rss_kb, _wait  # noqa: E402 - the sibling bench's helpers
+from load import DEMO, _free_port, _rss_kb, serving  # noqa: E402 - the sibling bench's helpers
 
 STYLE = "/styles/v1/demo/basic"
 SIZES = [(64, 64), (256, 256), (400, 300), (512, 512), (800, 600), (1280, 200)]
@@ -161,22 +159,11 @@ def main() -> None:
         cfg.write_text(f'[[styles]]\nowner = "demo"\nid = "basic"\npath = "{DEMO / "styles" / "basic.json"}"\n'
                        f"[limits]\nrender_workers = {args.workers}\nrequests_per_minute = 1000000\n"
                        f"cache_mb = {args.cache_mb}\nworker_max_rss_mb = {args.worker_max_rss_mb}\n")
-        env = dict(os.environ, EGL_PLATFORM="surfaceless", PYTHONPATH=str(REPO))
-        with open(Path(tmp) / "server.log", "wb") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "glrender", "serve", "--config", str(cfg), "--port",
-                                     str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-            try:
-                base = f"http://127.0.0.1:{port}"
-                _wait(base + "/health", proc)
-                result = soak(base, proc.pid, args.requests, args.clients, args.max_seconds)
-                with urllib.request.urlopen(base + "/metrics", timeout=10) as r:
-                    metrics = r.read().decode()
-            finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        cmd = [sys.executable, "-m", "glrender", "serve", "--config", str(cfg), "--port", str(port)]
+        with serving(cmd, Path(tmp) / "server.log", port, stop_timeout=60) as (base, pid):
+            result = soak(base, pid, args.requests, args.clients, args.max_seconds)
+            with urllib.request.urlopen(base + "/metrics", timeout=10) as r:
+                metrics = r.read().decode()
         for name in ("replaced", "recycled"):
             result[f"{name}_workers"] = next((line.split()[-1] for line in metrics.splitlines()
                                               if line.startswith(f"glrender_render_workers_{name}_total")), "?")
