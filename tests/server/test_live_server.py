@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,15 +13,11 @@ from typing import Any
 
 import pytest
 
+from tests.server.live import start_server, stop_server
+
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 120.0
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _get(url: str, timeout: float) -> tuple[int, bytes, str]:
@@ -36,28 +29,9 @@ def _get(url: str, timeout: float) -> tuple[int, bytes, str]:
 
 
 def test_serve_real_process(real_api: Any, tmp_path: Path) -> None:
-    port = _free_port()
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "glrender", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
+    proc, base = start_server([], cwd=REPO, log=tmp_path / "server.log", timeout=START_TIMEOUT_S)
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}: {(tmp_path / 'server.log').read_text()}")
-            try:
-                status, body, _ = _get(f"{base}/health", timeout=2)
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server did not answer /health within {START_TIMEOUT_S} s")
-            time.sleep(0.1)
+        status, body, _ = _get(f"{base}/health", timeout=2)
         assert json.loads(body)["status"] == "ok"
 
         status, body, ctype = _get(f"{base}/styles/v1/demo/basic/static/24.944,60.1715,14/200x150.png",
@@ -70,14 +44,7 @@ def test_serve_real_process(real_api: Any, tmp_path: Path) -> None:
         status, body, ctype = _get(f"{base}/styles/v1/demo/basic/static/0,0,30/200x150", timeout=10)
         assert (status, json.loads(body)) == (422, {"message": "Zoom level must be between 0-20."})
     finally:
-        proc.send_signal(signal.SIGINT)  # uvicorn shuts down gracefully on SIGINT
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        log.close()
-    assert proc.returncode == 0, (tmp_path / "server.log").read_text()
+        stop_server(proc, tmp_path / "server.log", timeout=15)
 
 
 def test_cli_render_real_process(real_api: Any, tmp_path: Path) -> None:

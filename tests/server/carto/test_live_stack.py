@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
@@ -22,6 +18,7 @@ import pytest
 from PIL import Image
 
 from tests.server.carto.conftest import CITIES, COUNTRIES, mapconfig, template
+from tests.server.live import start_server, stop_server
 
 REPO = Path(__file__).resolve().parents[3]
 MASTER = "live-master-key"
@@ -42,43 +39,13 @@ storage = "carto.sqlite"
 CORS = {"access-control-allow-origin": "*"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start(args: list[str], cwd: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
     # XDG_STATE_HOME: the demo configuration's default store must land in the test's folder, not $HOME.
-    env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_STATE_HOME": str(cwd / "state")}
-    with (cwd / "server.log").open("wb") as log:  # the child keeps its own descriptor
-        proc = subprocess.Popen([sys.executable, "-m", "glrender", "serve", "--host", "127.0.0.1", "--port",
-                                 str(port), *args], cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited with {proc.returncode}: {(cwd / 'server.log').read_text()}")
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return proc, base
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("server did not answer /health within 60 s")
-        time.sleep(0.1)
+    return start_server(args, cwd=cwd, log=cwd / "server.log", env={"XDG_STATE_HOME": str(cwd / "state")})
 
 
 def _stop(proc: subprocess.Popen[bytes], cwd: Path) -> None:
-    proc.send_signal(signal.SIGINT)  # uvicorn shuts down gracefully on SIGINT
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
-    assert proc.returncode == 0, (cwd / "server.log").read_text()
+    stop_server(proc, cwd / "server.log")
 
 
 @pytest.fixture(scope="module")
