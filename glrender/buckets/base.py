@@ -69,12 +69,12 @@ def filter_features(layer: Any, tlayer: TileLayer, tile: TileID, global_state: A
                     columns: Columns | None = None) -> list[Feature]:
     """Features of the tile layer that pass the layer filter, evaluated at the tile's zoom."""
     flt = layer.filter
+    ctx = tile_context(tile, tlayer.extent, global_state=global_state)
     if columns is not None:
-        mask = filter_mask(flt, columns)
+        mask = filter_mask(flt, columns, ctx)
         if mask is not None:
             return [f for f, keep in zip(tlayer.features, mask.tolist(), strict=True) if keep]
     out = []
-    ctx = tile_context(tile, tlayer.extent, global_state=global_state)
     for f in tlayer.features:
         ctx.feature = f
         try:
