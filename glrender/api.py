@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import math
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ import numpy as np
 from glrender.errors import RenderError
 from glrender.geo.camera import MAX_PITCH, MAX_ZOOM, Camera
 from glrender.geo.mercator import zoom_for_bbox
+from glrender.gpu import preload
 from glrender.render.plan import BucketCache, plan_layers
 from glrender.render.sources import SourceSet
 from glrender.style.parse import parse_style
@@ -65,6 +67,9 @@ class Renderer:
 
     def __init__(self, style: str | os.PathLike[str] | Mapping[str, Any], *, base_dir: str | None = None,
                  piece_limit: int = 4096, bucket_cache_size: int = 8192) -> None:
+        # The GL driver loads on a background thread while the style is parsed and the first
+        # layers are planned (glrender/gpu/preload.py).
+        preload.start()
         parsed = parse_style(style)
         if base_dir is not None:
             parsed = dataclasses.replace(parsed, base_dir=str(base_dir))
@@ -157,11 +162,19 @@ class Renderer:
                           height=height, scale=scale, bbox=bbox, padding=padding, roll=roll)
         with self._lock:
             gstate = dict(self.style.global_state_defaults)
-            frame = self._frame_renderer()
             # Layers are planned (decoded, tessellated) one at a time while the frame draws them.
             labels = self._has_labels
-            works = plan_layers(self.style, cam, self.sources, self.buckets, gstate,
-                                self.symbols if labels else None)
+            works: Iterator[Any] = plan_layers(self.style, cam, self.sources, self.buckets, gstate,
+                                               self.symbols if labels else None)
+            if self._frame is None and preload.busy():
+                # First render, driver still loading: plan ahead instead of waiting for it.
+                ahead = []
+                for w in works:
+                    ahead.append(w)
+                    if not preload.busy():
+                        break
+                works = itertools.chain(ahead, works)
+            frame = self._frame_renderer()
             # Labels are placed once for the whole image, before any symbol layer of any framebuffer
             # piece is drawn (while the layers below them are being drawn: see FrameRenderer.render).
             place = None

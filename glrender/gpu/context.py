@@ -6,7 +6,6 @@ Mesa's llvmpipe serves it on machines without a GPU; on a GPU server the NVIDIA 
 
 from __future__ import annotations
 
-import ctypes.util
 import os
 import threading
 from typing import Any
@@ -14,11 +13,14 @@ from typing import Any
 import moderngl
 
 from glrender.errors import GLUnavailableError
+from glrender.gpu import preload
 
 _lock = threading.Lock()
 
 
 def _egl_hint() -> str:
+    import ctypes.util  # only on failure: it imports shutil and friends (3 ms of every cold start)
+
     if ctypes.util.find_library("EGL") is None:
         return (
             "libEGL.so.1 was not found; install Mesa's EGL (Debian/Ubuntu: "
@@ -39,6 +41,7 @@ def create_gl_context() -> moderngl.Context:
     # Mesa must not try to talk to an X server or Wayland compositor.
     os.environ.setdefault("EGL_PLATFORM", "surfaceless")
     with _lock:
+        preload.wait()  # a display being initialised in the background is the one opened below
         try:
             # The sonames every Linux EGL (Mesa, NVIDIA through libglvnd) installs: naming them saves
             # glcontext's find_library, which runs ldconfig in a subprocess on each cold start.
