@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,13 @@ import numpy as np
 from glrender.buckets.base import Bucket, PropTable, sort_by_key
 from glrender.geo.camera import TileID
 from glrender.style.feature_inputs import combined_inputs, evaluate_rows
-from glrender.tessellate.line import LINE_DISTANCE_SCALE, MAPLIBRE_EXTENT, MAX_LINE_DISTANCE, tessellate_lines
+from glrender.tessellate.line import (
+    LINE_DISTANCE_SCALE,
+    MAPLIBRE_EXTENT,
+    MAX_LINE_DISTANCE,
+    LineMesh,
+    tessellate_lines,
+)
 from glrender.tiles.features import LINESTRING, POLYGON, Feature
 
 LINE_PROPS: PropTable = {
@@ -68,23 +75,9 @@ def build_line(layer: Any, features: Sequence[Feature], tile: TileID, extent: in
     metrics = gradient or any("mapbox_clip_start" in (f.properties or {}) for f in feats)
     parts = []
     clips: list[tuple[float, float]] = []
+    has_polygons = any(f.geom_type == POLYGON for f in feats)
     for (join, cap, miter, round_limit), idxs in groups.items():
-        lines: list[np.ndarray] = []
-        closed: list[bool] = []
-        owner: list[int] = []
-        for i in idxs:
-            f = feats[i]
-            if f.geom_type == LINESTRING:
-                for ln in f.geometry:
-                    lines.append(ln)
-                    closed.append(False)
-                    owner.append(i)
-            else:
-                for poly in f.geometry:
-                    for ring in poly:
-                        lines.append(ring)
-                        closed.append(True)
-                        owner.append(i)
+        lines, closed, owner = _lines_of(feats, idxs, has_polygons)
         if not lines:
             continue
         # Extrusions and distances as MapLibre's packed attributes hold them (lines with clips pack
@@ -96,36 +89,48 @@ def build_line(layer: Any, features: Sequence[Feature], tile: TileID, extent: in
         if len(mesh.indices) == 0:
             continue
         row0 = len(clips)
-        line_clips = [_clip_range(feats[i]) for i in owner] if metrics else []
+        line_clips = [_clip_range(feats[i]) for i in owner.tolist()] if metrics else []
         if gradient:
             clips.extend(line_clips)
-        parts.append((mesh, np.asarray(owner, dtype=np.int32), row0, line_clips))
+        parts.append((mesh, owner, row0, line_clips))
     if not parts:
         return None
-    offset = 0
-    pos, ext, nor, dirs, sofar, fidx, idx, uv = [], [], [], [], [], [], [], []
-    for mesh, owner_arr, row0, line_clips in parts:
-        if gradient:
-            uv.append(line_uv(mesh.linesofar, mesh.line_lengths, mesh.line_index, row0))
-        if metrics:
-            sofar.append(progress_distance(mesh.linesofar, mesh.line_lengths, mesh.line_index, line_clips,
-                                           extent).reshape(-1, 1))
-        else:
-            sofar.append(mesh.linesofar.reshape(-1, 1))
-        pos.append(mesh.pos)
-        ext.append(mesh.extrude)
-        nor.append(mesh.normal)
-        dirs.append(mesh.direction.reshape(-1, 1))
-        fidx.append(owner_arr[mesh.line_index])
-        idx.append(mesh.indices.astype(np.uint32) + np.uint32(offset))
-        offset += len(mesh.pos)
-    arrays = {
-        "a_pos": np.concatenate(pos).astype(np.float32),
-        "a_extrude": np.concatenate(ext).astype(np.float32),
-        "a_normal": np.concatenate(nor).astype(np.float32),
-        "a_direction": np.concatenate(dirs).astype(np.float32),
-        "a_linesofar": np.concatenate(sofar).astype(np.float32),
-    }
+    if len(parts) == 1:
+        # The usual case (one layout for the whole bucket): the mesh arrays are the attributes.
+        mesh, owner_arr, row0, line_clips = parts[0]
+        arrays = {
+            "a_pos": mesh.pos,
+            "a_extrude": mesh.extrude,
+            "a_normal": mesh.normal,
+            "a_direction": mesh.direction.reshape(-1, 1),
+            "a_linesofar": _linesofar(mesh, line_clips, metrics, extent),
+        }
+        uv = [line_uv(mesh.linesofar, mesh.line_lengths, mesh.line_index, row0)] if gradient else []
+        indices = mesh.indices
+        fidx = owner_arr[mesh.line_index]
+    else:
+        offset = 0
+        pos, ext, nor, dirs, sofar, fidxs, idx, uv = [], [], [], [], [], [], [], []
+        for mesh, owner_arr, row0, line_clips in parts:
+            if gradient:
+                uv.append(line_uv(mesh.linesofar, mesh.line_lengths, mesh.line_index, row0))
+            sofar.append(_linesofar(mesh, line_clips, metrics, extent))
+            pos.append(mesh.pos)
+            ext.append(mesh.extrude)
+            nor.append(mesh.normal)
+            dirs.append(mesh.direction.reshape(-1, 1))
+            fidxs.append(owner_arr[mesh.line_index])
+            idx.append(mesh.indices + np.uint32(offset))
+            offset += len(mesh.pos)
+        arrays = {
+            "a_pos": np.concatenate(pos),
+            "a_extrude": np.concatenate(ext),
+            "a_normal": np.concatenate(nor),
+            "a_direction": np.concatenate(dirs),
+            "a_linesofar": np.concatenate(sofar),
+        }
+        indices = np.concatenate(idx)
+        fidx = np.concatenate(fidxs)
     extra: dict[str, Any] = {}
     if gradient:
         arrays["a_uv"] = np.concatenate(uv).astype(np.float32)
@@ -137,10 +142,42 @@ def build_line(layer: Any, features: Sequence[Feature], tile: TileID, extent: in
         extent=extent,
         features=feats,
         arrays=arrays,
-        indices=np.concatenate(idx),
-        feature_index=np.concatenate(fidx).astype(np.int32),
+        indices=indices,
+        feature_index=fidx,
         extra=extra,
     )
+
+
+def _lines_of(feats: list[Feature], idxs: list[int],
+              has_polygons: bool) -> tuple[list[np.ndarray], bool | list[bool], np.ndarray]:
+    """The lines of features ``idxs`` (polygon rings closed), and the feature of every line (int32)."""
+    if not has_polygons:
+        geoms = [feats[i].geometry for i in idxs]
+        owner = np.repeat(np.asarray(idxs, np.int32), [len(g) for g in geoms])
+        return list(chain.from_iterable(geoms)), False, owner
+    lines: list[np.ndarray] = []
+    closed: list[bool] = []
+    owners: list[int] = []
+    for i in idxs:
+        f = feats[i]
+        if f.geom_type == LINESTRING:
+            lines.extend(f.geometry)
+            closed.extend([False] * len(f.geometry))
+            owners.extend([i] * len(f.geometry))
+        else:
+            for poly in f.geometry:
+                lines.extend(poly)
+                closed.extend([True] * len(poly))
+                owners.extend([i] * len(poly))
+    return lines, closed, np.asarray(owners, dtype=np.int32)
+
+
+def _linesofar(mesh: LineMesh, line_clips: list[tuple[float, float]], metrics: bool, extent: int) -> np.ndarray:
+    """(N, 1) float32 a_linesofar: the distance, or for lines with clips the packed progress."""
+    if metrics:
+        return progress_distance(mesh.linesofar, mesh.line_lengths, mesh.line_index, line_clips,
+                                 extent).reshape(-1, 1)
+    return mesh.linesofar.reshape(-1, 1)
 
 
 def _clip_range(f: Feature) -> tuple[float, float]:

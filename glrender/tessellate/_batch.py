@@ -21,7 +21,7 @@ def flatten(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     n = len(arrays)
     if n == 0:
         return np.zeros((0, 2), np.float64), np.zeros(0, np.int64)
-    counts = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=n)
+    counts = np.fromiter(map(len, arrays), dtype=np.int64, count=n)
     if counts.sum() == 0:
         return np.zeros((0, 2), np.float64), counts
     try:
@@ -62,16 +62,24 @@ def close_rings(pts: np.ndarray, counts: np.ndarray, closed: np.ndarray) -> tupl
 
 def drop_repeats(pts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Remove consecutive equal points inside each group (the last of a run survives, as in MapLibre)."""
-    if len(pts) < 2:
-        return pts, counts
+    pts, counts, _ = drop_repeats_owned(pts, counts)
+    return pts, counts
+
+
+def drop_repeats_owned(pts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """drop_repeats, also returning the group of every remaining point (callers need it next)."""
     owner = np.repeat(np.arange(len(counts)), counts)
-    same = np.all(pts[1:] == pts[:-1], axis=1) & (owner[1:] == owner[:-1])
+    if len(pts) < 2:
+        return pts, counts, owner
+    x, y = pts[:, 0], pts[:, 1]
+    same = (x[1:] == x[:-1]) & (y[1:] == y[:-1]) & (owner[1:] == owner[:-1])
     if not same.any():
-        return pts, counts
+        return pts, counts, owner
     keep = np.ones(len(pts), bool)
     keep[:-1] = ~same
-    counts = np.bincount(owner[keep], minlength=len(counts)).astype(np.int64)
-    return pts[keep], counts
+    owner = owner[keep]
+    counts = np.bincount(owner, minlength=len(counts)).astype(np.int64)
+    return pts[keep], counts, owner
 
 
 def as_flags(value: Sequence[bool] | bool | np.ndarray, n: int, name: str) -> np.ndarray:

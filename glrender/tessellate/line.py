@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._batch import as_flags, close_rings, drop_repeats, flatten, js_round, starts_of
+from ._batch import as_flags, close_rings, drop_repeats_owned, flatten, starts_of
 from ._line_joins import (
     BEVEL,
     BUTT,
@@ -28,6 +28,7 @@ from ._line_joins import (
     SHARP_CORNER_OFFSET,
     SQUARE,
     VertexPlan,
+    line_segments,
     plan_vertices,
 )
 from .distance import apply_distance_resets
@@ -82,15 +83,11 @@ def _empty(n_lines: int, lengths: np.ndarray | None = None) -> LineMesh:
                     np.zeros((0, 3), np.uint32), ll)
 
 
-def _event_layout(p: VertexPlan) -> tuple[np.ndarray, ...]:
-    """Event counts per vertex: sharp-corner point, group A pairs, pie slices, group B pairs, point."""
-    code, hp, hn = p.code, p.has_prev.astype(np.int64), p.has_next.astype(np.int64)
-    n_a = np.select(
-        [code == MITER, code == FLIPBEVEL, (code == BEVEL) | (code == FAKEROUND), code == ROUND],
-        [1, 2, hp, 2 * hp], default=1)  # butt and square caps: one pair
-    n_half = np.where(code == FAKEROUND, np.maximum(p.n_fake - 1, 0), 0)
-    n_b = np.select([(code == BEVEL) | (code == FAKEROUND), code == ROUND], [hn, 2 * hn], default=0)
-    return p.pre.astype(np.int64), n_a, n_half, n_b, p.post.astype(np.int64)
+# Pairs per vertex by join kind (indexed by code): group A is a constant plus a count per incoming
+# segment, group B a count per outgoing one. Table lookups: np.select costs more than the whole rest.
+_N_A_FIXED = np.array([1, 2, 0, 0, 1, 1, 0], np.int64)  # miter, flipbevel, butt/square caps: one pair
+_N_A_PREV = np.array([0, 0, 1, 1, 0, 0, 2], np.int64)  # bevel/fakeround: one pair, round: two
+_N_B_NEXT = _N_A_PREV
 
 
 def _fake_round_extrude(p: VertexPlan, vs: np.ndarray, n_slices: np.ndarray, hv: np.ndarray,
@@ -138,58 +135,66 @@ def tessellate_lines(
     """
     n_lines = len(lines)
     closed_f = as_flags(closed, n_lines, "closed")
-    join_code = _codes(join, JOIN_CODES, n_lines, "line-join")
+    # One join for all lines (the usual case) stays a scalar: plan_vertices then skips per-vertex copies.
+    join_code: np.ndarray | int
+    if isinstance(join, str):
+        join_code = int(_codes(join, JOIN_CODES, 1, "line-join")[0])
+    else:
+        join_code = _codes(join, JOIN_CODES, n_lines, "line-join")
     cap_code = int(_codes(cap, CAP_CODES, 1, "line-cap")[0])
 
     pts, counts = flatten(lines)
-    pts, counts = close_rings(pts, counts, closed_f)
-    pts, counts = drop_repeats(pts, counts)
+    if closed_f.any():
+        pts, counts = close_rings(pts, counts, closed_f)
+    pts, counts, owner = drop_repeats_owned(pts, counts)
+    segments = line_segments(pts, owner)
     # Lengths of every input line (ring closure included), for line-progress.
-    owner = np.repeat(np.arange(n_lines), counts)
-    seg_len = np.zeros(len(pts))
-    if len(pts) > 1:
-        seg_len[1:] = np.where(owner[1:] == owner[:-1], np.linalg.norm(pts[1:] - pts[:-1], axis=1), 0.0)
-    lengths = np.bincount(owner, weights=seg_len, minlength=n_lines)
+    lengths = np.bincount(owner, weights=segments[2], minlength=n_lines)
 
     valid = counts >= np.where(closed_f, 3, 2)  # MapLibre ignores shorter lines and rings
     if not valid.any():
         return _empty(n_lines, lengths)
-    pts = pts[np.repeat(valid, counts)]
+    if not valid.all():
+        keep = np.repeat(valid, counts)
+        pts = pts[keep]
+        # Segments inside the kept lines are unchanged; the slots after line ends are never read.
+        segments = (segments[0][keep], segments[1][keep], segments[2][keep])
+        counts = counts[valid]
+        closed_f = closed_f[valid]
+        if isinstance(join_code, np.ndarray):
+            join_code = join_code[valid]
     line_ids = np.flatnonzero(valid)
-    counts = counts[valid]
 
     sco = SHARP_CORNER_OFFSET * extent / (512 * overscaling) if overscaling <= 16 else 0.0
     unit = extent / MAPLIBRE_EXTENT
-    plan = plan_vertices(pts, counts, closed_f[valid], join_code[valid], cap_code,
+    plan = plan_vertices(pts, counts, segments, closed_f, join_code, cap_code,
                          miter_limit, round_limit, sco, unit)
     q_dist = quantize if quantize_distance is None else quantize_distance
     return _emit(plan, counts, line_ids, lengths, reset_distance, quantize, q_dist, unit)
 
 
 class _Out:
-    """Output half-vertices of all lines; each vertex's block starts at ``off`` (see _event_layout)."""
+    """Output half-vertices of all lines; each vertex's block starts at ``off`` (see _emit)."""
 
     def __init__(self, p: VertexPlan, nv: np.ndarray, vertex_line: np.ndarray) -> None:
-        self.off = starts_of(nv)
+        ends = np.cumsum(nv)
+        self.off = ends - nv
+        n = int(ends[-1])
         # Most output vertices sit on their line vertex at its distance; sharp-corner pairs override.
-        vid = np.repeat(np.arange(len(nv), dtype=np.int32), nv)
-        self.pos = p.pos.astype(np.float32)[vid]
-        self.dist = p.d_cur[vid]
-        self.line = vertex_line.astype(np.int32)[vid]
-        n = len(vid)
-        self.ex = np.empty(n, np.float32)
-        self.ey = np.empty(n, np.float32)
+        self.pos = np.repeat(p.pos.astype(np.float32), nv, axis=0)
+        self.dist = np.repeat(p.d_cur, nv)
+        self.line = np.repeat(vertex_line, nv)
+        self.ext = np.empty((n, 2), np.float32)
+        self.ex, self.ey = self.ext[:, 0], self.ext[:, 1]  # views: written in place
         self.round = np.zeros(n, bool)
         self.up = np.zeros(n, bool)
         self.half = np.zeros(n, bool)  # fake-round pie slices (no distance-restart check there)
         self.dir = np.zeros(n, np.float32)
 
-    def pair(self, vs: np.ndarray, local: np.ndarray | int, normal: np.ndarray,
-             end_l: np.ndarray | float = 0.0, end_r: np.ndarray | float = 0.0, rnd: bool = False) -> None:
-        """MapLibre's addCurrentVertex for vertices ``vs``: left (down) then right (up) vertex."""
-        if len(vs) == 0:
-            return
-        o = self.off[vs] + local
+    def pair(self, o: np.ndarray, normal: np.ndarray, end_l: np.ndarray | float = 0.0,
+             end_r: np.ndarray | float = 0.0, rnd: bool = False) -> None:
+        """MapLibre's addCurrentVertex: left (down) vertex at output slots ``o``, right (up) after it.
+        A scalar 0 end leaves the direction +0; an array end gives sign(end), -0 included."""
         o1 = o + 1
         nx, ny = normal[:, 0], normal[:, 1]
         self.ex[o] = nx + ny * end_l
@@ -208,32 +213,44 @@ class _Out:
 
 def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.ndarray,
           reset_distance: bool, quantize: bool, quantize_distance: bool, unit: float) -> LineMesh:
-    n_pre, n_a, n_half, n_b, n_post = _event_layout(p)
-    nv = 2 * (n_pre + n_a + n_b + n_post) + n_half
-    out = _Out(p, nv, np.repeat(line_ids, counts))
+    # Output block of a vertex: sharp-corner pair before it, group A pairs, fake-round pie slices,
+    # group B pairs, sharp-corner pair after it. Pair counts by join kind are table lookups.
     code = p.code
+    n_a = _N_A_FIXED[code]
+    n_a += _N_A_PREV[code] * p.has_prev
+    n_b = _N_B_NEXT[code] * p.has_next
+    n_half = np.maximum(p.n_fake - 1, 0)  # n_fake is 0 except at fake round joins
+    a0 = 2 * p.pre
+    b0 = a0 + 2 * n_a + n_half
+    nv = b0 + 2 * (n_b + p.post)
+    out = _Out(p, nv, np.repeat(line_ids.astype(np.int32), counts))
+    base_a = out.off + a0  # first pair of group A
+    base_b = out.off + b0  # first pair of group B
+    # Join kinds present: the work for absent ones (most of them in a typical bucket) is skipped.
+    kinds = np.bincount(code, minlength=len(_N_A_FIXED)).tolist()
 
-    # Sharp-corner points before and after the vertex.
-    vs = np.flatnonzero(p.pre)
-    out.pair(vs, 0, p.prev_n[vs])
-    o = out.off[vs]
-    out.pos[o] = out.pos[o + 1] = p.pre_pos[vs]
-    out.dist[o] = out.dist[o + 1] = p.d_pre[vs]
-    vs = np.flatnonzero(p.post)
-    o = out.off[vs] + nv[vs] - 2
-    out.pair(vs, nv[vs] - 2, p.next_n[vs])
-    out.pos[o] = out.pos[o + 1] = p.post_pos[vs]
-    out.dist[o] = out.dist[o + 1] = p.d_post[vs]
-
-    a0 = 2 * n_pre  # first pair of group A
-    vs = np.flatnonzero(code == MITER)
-    out.pair(vs, a0[vs], p.join_n[vs] * p.miter[vs, None])
-    vs = np.flatnonzero((code == BUTT) | (code == SQUARE))
-    sq = np.where(code[vs] == SQUARE, np.where(p.has_prev[vs], 1.0, -1.0), 0.0)
-    out.pair(vs, a0[vs], p.join_n[vs], sq, sq)
-
-    vs = np.flatnonzero(code == FLIPBEVEL)
+    vs = p.pre_idx
     if len(vs):
+        o = out.off[vs]
+        out.pair(o, p.prev_n[vs])
+        out.pos[o] = out.pos[o + 1] = p.pre_pos[vs]
+        out.dist[o] = out.dist[o + 1] = p.d_pre[vs]
+    vs = p.post_idx
+    if len(vs):
+        o = out.off[vs] + nv[vs] - 2
+        out.pair(o, p.next_n[vs])
+        out.pos[o] = out.pos[o + 1] = p.post_pos[vs]
+        out.dist[o] = out.dist[o + 1] = p.d_post[vs]
+
+    if kinds[MITER]:
+        vs = np.flatnonzero(code == MITER)
+        out.pair(base_a[vs], p.join_n[vs] * p.miter[vs, None])
+    if kinds[BUTT] or kinds[SQUARE]:
+        vs = np.flatnonzero((code == BUTT) | (code == SQUARE))
+        sq = np.where(code[vs] == SQUARE, np.where(p.has_prev[vs], 1.0, -1.0), 0.0)
+        out.pair(base_a[vs], p.join_n[vs], sq, sq)
+    if kinds[FLIPBEVEL]:
+        vs = np.flatnonzero(code == FLIPBEVEL)
         # MapLibre can only extrude 2 widths, so past a miter of 2 it flips a short bevel vector.
         prev_n, next_n, join_n, miter = p.prev_n[vs], p.next_n[vs], p.join_n[vs], p.miter[vs]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -243,54 +260,63 @@ def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.n
             sign = np.where(p.turns_left[vs], -1.0, 1.0)
             perp = np.stack([-join_n[:, 1], join_n[:, 0]], axis=1) * (bevel_len * sign)[:, None]
         flip = np.where((miter > 100)[:, None], -next_n, perp)
-        out.pair(vs, a0[vs], flip)
-        out.pair(vs, a0[vs] + 2, -flip)
+        out.pair(base_a[vs], flip)
+        out.pair(base_a[vs] + 2, -flip)
 
-    vs = np.flatnonzero((code == BEVEL) | (code == FAKEROUND))
-    if len(vs):
+    if kinds[BEVEL] or kinds[FAKEROUND]:
+        # Bevel and fake round joins only happen between two segments (ends get caps), so both
+        # their pairs always exist.
+        vs = np.flatnonzero((code == BEVEL) | (code == FAKEROUND))
         with np.errstate(invalid="ignore"):
             off = -np.sqrt(p.miter[vs] ** 2 - 1)
         tl = p.turns_left[vs]
         off_a, off_b = np.where(tl, off, 0.0), np.where(tl, 0.0, off)
-        hp, hn = p.has_prev[vs], p.has_next[vs]
-        out.pair(vs[hp], a0[vs[hp]], p.prev_n[vs[hp]], off_a[hp], off_b[hp])
-        b0 = 2 * (n_pre + n_a) + n_half
-        out.pair(vs[hn], b0[vs[hn]], p.next_n[vs[hn]], -off_a[hn], -off_b[hn])
+        out.pair(base_a[vs], p.prev_n[vs], off_a, off_b)
+        out.pair(base_b[vs], p.next_n[vs], -off_a, -off_b)
+    if kinds[FAKEROUND]:
+        vs = np.flatnonzero(n_half)
+        if len(vs):
+            nh = n_half[vs]
+            hv = np.repeat(vs, nh)
+            m0 = np.arange(len(hv)) - np.repeat(starts_of(nh), nh)  # slice number - 1
+            o = (base_b - n_half)[hv] + m0
+            out.ex[o], out.ey[o] = _fake_round_extrude(p, vs, nh, hv, m0 + 1)
+            out.up[o] = p.turns_left[hv]
+            out.half[o] = True
 
-    vs = np.flatnonzero(n_half > 0)
-    if len(vs):
-        hv = np.repeat(vs, n_half[vs])
-        m = np.arange(len(hv)) - np.repeat(starts_of(n_half[vs]), n_half[vs]) + 1
-        o = out.off[hv] + 2 * (n_pre + n_a)[hv] + m - 1
-        out.ex[o], out.ey[o] = _fake_round_extrude(p, vs, n_half[vs], hv, m)
-        out.up[o] = p.turns_left[hv]
-        out.half[o] = True
+    if kinds[ROUND]:
+        # Round caps and joins: close with a butt, then a quad pushed one width on with the round
+        # flag (the fragment shader cuts the semicircle); mirrored before the next segment.
+        rv = np.flatnonzero(code == ROUND)
+        vs = rv[p.has_prev[rv]]
+        if len(vs):
+            o, n = base_a[vs], p.prev_n[vs]
+            out.pair(o, n)
+            out.pair(o + 2, n, 1.0, 1.0, rnd=True)
+        vs = rv[p.has_next[rv]]
+        if len(vs):
+            o, n = base_b[vs], p.next_n[vs]
+            out.pair(o, n, -1.0, -1.0, rnd=True)
+            out.pair(o + 2, n)
 
-    # Round caps and joins: close with a butt, then a quad pushed one width on with the round flag
-    # (the fragment shader cuts the semicircle); mirrored before the next segment.
-    rv = code == ROUND
-    vs = np.flatnonzero(rv & p.has_prev)
-    out.pair(vs, a0[vs], p.prev_n[vs])
-    out.pair(vs, a0[vs] + 2, p.prev_n[vs], 1.0, 1.0, rnd=True)
-    vs = np.flatnonzero(rv & p.has_next)
-    b0 = 2 * (n_pre[vs] + n_a[vs])
-    out.pair(vs, b0, p.next_n[vs], -1.0, -1.0, rnd=True)
-    out.pair(vs, b0 + 2, p.next_n[vs])
-
-    ext = np.empty((len(out.ex), 2), np.float32)
-    ext[:, 0] = out.ex
-    ext[:, 1] = out.ey
-    pos, rnd, up, direction, dist, line = out.pos, out.round, out.up, out.dir, out.dist, out.line
+    pos, ext, rnd, up, direction, dist, line = out.pos, out.ext, out.round, out.up, out.dir, out.dist, out.line
     if reset_distance:
         pos, ext, rnd, up, direction, dist, line = _restart_distances(
-            pos, ext, rnd, up, direction, dist, line, up & ~out.half, MAX_LINE_DISTANCE / 2 * unit)
+            pos, ext, rnd, up, direction, dist, line, out.half, MAX_LINE_DISTANCE / 2 * unit)
     indices = _strip_triangles(up, line)
     if quantize:
         # Done in float64 so halves round as MapLibre's Math.round does on doubles. MapLibre stores
         # round(63 * extrude) + 128 in an unsigned byte, which wraps: a miter longer than about two
         # widths (a line-miter-limit above 2) comes out flipped, and its render tests show it.
-        packed = np.mod(js_round(ext.astype(np.float64) * EXTRUDE_SCALE) + 128, 256) - 128
-        ext = (packed / EXTRUDE_SCALE).astype(np.float32)
+        q = ext.astype(np.float64)
+        q *= EXTRUDE_SCALE
+        q += 0.5
+        np.floor(q, out=q)  # js_round
+        q += 128
+        np.mod(q, 256, out=q)
+        q -= 128
+        q /= EXTRUDE_SCALE
+        ext = q.astype(np.float32)
     if quantize_distance:
         step = unit / LINE_DISTANCE_SCALE
         dist = np.floor(dist / step) * step
@@ -306,13 +332,14 @@ def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.n
 
 def _restart_distances(
     pos: np.ndarray, ext: np.ndarray, rnd: np.ndarray, up: np.ndarray, direction: np.ndarray,
-    dist: np.ndarray, line: np.ndarray, pair_right: np.ndarray, threshold: float,
+    dist: np.ndarray, line: np.ndarray, half: np.ndarray, threshold: float,
 ) -> tuple[np.ndarray, ...]:
-    """MapLibre re-adds a pair at distance 0 once a pair's distance passes 16384 (see distance.py)."""
+    """MapLibre re-adds a pair at distance 0 once a pair's distance passes 16384 (see distance.py).
+    It checks at the right vertex of every pair (``up``, except fake-round pie slices: ``half``)."""
     n = len(dist)
     if n == 0 or dist.max() <= threshold:
         return pos, ext, rnd, up, direction, dist, line
-    dist, reset = apply_distance_resets(dist, pair_right, line, threshold)
+    dist, reset = apply_distance_resets(dist, up & ~half, line, threshold)
     r = np.flatnonzero(reset)
     if len(r) == 0:
         return pos, ext, rnd, up, direction, dist, line
