@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import itertools
 import math
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from glrender.errors import RenderError
 from glrender.geo.camera import MAX_PITCH, MAX_ZOOM, Camera
 from glrender.geo.mercator import zoom_for_bbox
 from glrender.gpu import preload
+from glrender.render.pipeline import PlannedFrame, planner
 from glrender.render.plan import BucketCache, plan_layers
 from glrender.render.sources import SourceSet
 from glrender.style.parse import parse_style
@@ -88,6 +89,7 @@ class Renderer:
         self._has_labels = any(ly.type == "symbol" for ly in parsed.layers)
         self._frame: Any = None
         self._gpu: Any = None
+        self._planner: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
     @property
@@ -162,32 +164,31 @@ class Renderer:
                           height=height, scale=scale, bbox=bbox, padding=padding, roll=roll)
         with self._lock:
             gstate = dict(self.style.global_state_defaults)
-            # Layers are planned (decoded, tessellated) one at a time while the frame draws them.
             labels = self._has_labels
-            works: Iterator[Any] = plan_layers(self.style, cam, self.sources, self.buckets, gstate,
-                                               self.symbols if labels else None)
-            if self._frame is None and preload.busy():
-                # First render, driver still loading: plan ahead instead of waiting for it.
-                ahead = []
-                for w in works:
-                    ahead.append(w)
-                    if not preload.busy():
-                        break
-                works = itertools.chain(ahead, works)
-            frame = self._frame_renderer()
             # Labels are placed once for the whole image, before any symbol layer of any framebuffer
-            # piece is drawn (while the layers below them are being drawn: see FrameRenderer.render).
+            # piece is drawn: on the planner thread, right after the last layer is planned, while this
+            # thread draws the layers below them (see FrameRenderer.render).
             place = None
             if labels:
                 from glrender.render.draw_symbol import place_layers  # the text stack loads on demand
 
                 place = functools.partial(_place, place_layers, cam, self.symbols, gstate)
             sprites = self.symbols.sprites(cam.scale) if self.style.sprite else None
-            # Each Renderer owns a context and another one may have drawn since: make ours current.
-            # Not undone afterwards (leaving a context released would strand callers' own GL work).
-            frame.gpu.ctx.__enter__()
-            arr = frame.render(cam, works, light=self.style.light, global_state=gstate, sprites=sprites,
-                               place=place)
+            if self._planner is None:
+                self._planner = planner()
+            # Layers are planned (decoded, tessellated) on the planner thread while this one draws.
+            frame_plan = PlannedFrame(self._planner, plan_layers(self.style, cam, self.sources, self.buckets,
+                                                                 gstate, self.symbols if labels else None),
+                                      place)
+            try:
+                frame = self._frame_renderer()  # made while the first layers are planned
+                # Each Renderer owns a context and another one may have drawn since: make ours current.
+                # Not undone afterwards (leaving a context released would strand callers' own GL work).
+                frame.gpu.ctx.__enter__()
+                arr = frame.render(cam, frame_plan, light=self.style.light, global_state=gstate,
+                                   sprites=sprites, place=frame_plan.placed if labels else None)
+            finally:
+                frame_plan.wait()
         return Image(arr)
 
     def close(self) -> None:
@@ -202,6 +203,9 @@ class Renderer:
                 self._gpu.ctx.release()
                 self._frame = None
                 self._gpu = None
+            if self._planner is not None:
+                self._planner.shutdown()
+                self._planner = None
             self.sources.close()
             self.buckets.clear()
 

@@ -92,12 +92,6 @@ def start() -> None:
         atexit.register(wait)
 
 
-def busy() -> bool:
-    """True while the background initialisation is still running."""
-    t = _thread
-    return t is not None and t.is_alive()
-
-
 def wait() -> None:
     """Block until the background initialisation (if any) has finished."""
     t = _thread

@@ -6,6 +6,7 @@ from typing import Any
 
 from glrender.buckets.base import Bucket, PropTable, paint_values
 from glrender.gpu import gl, modes
+from glrender.gpu.draw import draw
 from glrender.render.context import FrameContext
 from glrender.render.uniforms import gl_matrix
 
@@ -78,7 +79,7 @@ def draw_bucket(fc: FrameContext, program_name: str, bucket: Bucket, layer: Any,
     all_uniforms["u_layer_depth"] = fc.layer_depth()
     set_uniforms(prog, all_uniforms)
     modes.apply(fc.ctx, fc.fbo, mode)
-    vao.render(primitive)
+    draw(vao, primitive)
 
 
 def tile_matrix_bytes(fc: FrameContext, tile: Any, extent: int) -> bytes:

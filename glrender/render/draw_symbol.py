@@ -13,6 +13,7 @@ import numpy as np
 
 from glrender.geo.camera import Camera, TileID
 from glrender.gpu import gl, modes
+from glrender.gpu.draw import draw
 from glrender.render.context import FrameContext, LayerWork
 from glrender.render.draw_common import set_uniforms
 from glrender.symbol.placement import SymbolDraw, VertexSet, place_symbols
@@ -85,7 +86,7 @@ def _draw_set(fc: FrameContext, program: str, vs: VertexSet, owner: Any, serial:
         u.update(extra)
         set_uniforms(prog, u)
         modes.apply(fc.ctx, fc.fbo, mode)
-        vao.render(gl.TRIANGLES)
+        draw(vao, gl.TRIANGLES)
 
 
 def draw_symbol(fc: FrameContext, work: LayerWork) -> None:

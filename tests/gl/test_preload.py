@@ -7,18 +7,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pytest
-
-from glrender import Renderer
-from glrender.gpu import preload
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_STYLE = REPO / "glrender" / "data" / "demo" / "styles" / "basic.json"
-VIEW: dict[str, Any] = {"center": (24.94, 60.17), "zoom": 14.5, "bearing": 20, "pitch": 40,
-                        "width": 320, "height": 240}
 
 _CHILD = """
 import json, sys
@@ -60,20 +51,3 @@ def test_a_bad_device_fails_the_preload_quietly_and_the_render_loudly(gl_ctx: ob
     status, err = out.stdout.strip().splitlines()[-2:]
     assert status == "failed: no EGL device 97"
     assert err.startswith("GLUnavailableError") and "97" in err
-
-
-def test_planning_ahead_while_the_driver_loads_draws_the_same_image(gl_ctx: object,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    with Renderer(str(DEMO_STYLE)) as ref:
-        expected = np.asarray(ref.render(**VIEW).array)
-    calls = {"n": 0}
-
-    def busy_for_a_while() -> bool:
-        calls["n"] += 1
-        return calls["n"] <= 6  # the first six layers are planned before the context exists
-
-    monkeypatch.setattr(preload, "busy", busy_for_a_while)
-    with Renderer(str(DEMO_STYLE)) as r:
-        got = np.asarray(r.render(**VIEW).array)
-    assert calls["n"] > 6
-    assert np.array_equal(got, expected)

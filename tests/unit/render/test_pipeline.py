@@ -1,0 +1,81 @@
+"""The planner thread hands layers over in order, places labels once, and reports failures."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pytest
+
+from glrender.render.context import LayerWork
+from glrender.render.pipeline import PlannedFrame, planner
+
+
+class _Layer:
+    def __init__(self, i: int) -> None:
+        self.id = f"l{i}"
+        self.type = "symbol" if i % 2 else "fill"
+
+
+def _works(n: int, fail_at: int | None = None) -> Iterator[LayerWork]:
+    for i in range(n):
+        if i == fail_at:
+            raise ValueError(f"layer {i} is broken")
+        yield LayerWork(_Layer(i), [])
+
+
+def test_layers_arrive_in_order_from_another_thread() -> None:
+    seen_threads: set[int] = set()
+
+    def works() -> Iterator[LayerWork]:
+        for w in _works(20):
+            seen_threads.add(threading.get_ident())
+            yield w
+
+    ex = planner()
+    try:
+        frame = PlannedFrame(ex, works(), None)
+        assert [w.layer.id for w in frame] == [f"l{i}" for i in range(20)]
+        assert frame.placed() == {}
+        assert seen_threads and threading.get_ident() not in seen_threads
+    finally:
+        ex.shutdown()
+
+
+def test_place_runs_once_on_every_planned_layer() -> None:
+    calls: list[list[str]] = []
+
+    def place(works: Sequence[LayerWork]) -> dict[str, LayerWork]:
+        calls.append([w.layer.id for w in works])
+        return {w.layer.id: w for w in works if w.layer.type == "symbol"}
+
+    ex = planner()
+    try:
+        frame = PlannedFrame(ex, _works(6), place)
+        drawn = list(frame)
+        placed = frame.placed(drawn)
+        assert calls == [[f"l{i}" for i in range(6)]]
+        assert sorted(placed) == ["l1", "l3", "l5"]
+        assert frame.placed() is placed  # asking again does not place again
+        assert len(calls) == 1
+    finally:
+        ex.shutdown()
+
+
+def test_a_planning_error_reaches_the_drawing_thread() -> None:
+    ex = planner()
+    try:
+        frame = PlannedFrame(ex, _works(6, fail_at=3), lambda works: {})
+        got: list[Any] = []
+        with pytest.raises(ValueError, match="layer 3 is broken"):
+            for w in frame:
+                got.append(w)
+        assert len(got) == 3
+        frame.wait()  # returns although the job failed
+        with pytest.raises(ValueError):
+            frame.placed()
+        # the planner thread survives a failed frame
+        assert [w.layer.id for w in PlannedFrame(ex, _works(2), None)] == ["l0", "l1"]
+    finally:
+        ex.shutdown()
