@@ -48,14 +48,19 @@ def decode_varints(buf: bytes | np.ndarray, what: str = "varints") -> np.ndarray
     return np.add.reduceat(parts, starts)
 
 
+def end_positions(buf: np.ndarray) -> np.ndarray:
+    """Positions of the varint-ending bytes of ``buf``, with a sentinel past the end (see :class:`Reader`)."""
+    return np.append(np.flatnonzero(buf < 0x80), buf.size)
+
+
 class Reader:
     """Random access to varints in one buffer: ``read(pos)`` decodes the varint at each position."""
 
-    def __init__(self, buf: np.ndarray, what: str) -> None:
+    def __init__(self, buf: np.ndarray, what: str, end_idx: np.ndarray | None = None) -> None:
         self.buf = buf
         self.what = what
-        # positions of varint-ending bytes, with a sentinel past the end
-        self.end_idx = np.append(np.flatnonzero(buf < 0x80), buf.size)
+        # one pass over the buffer; callers reading the same buffer twice pass it in to pay it once
+        self.end_idx = end_positions(buf) if end_idx is None else end_idx
 
     def read(self, pos: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Varints starting at ``pos`` (each must end before ``limit``); returns (values, next positions)."""
@@ -74,7 +79,7 @@ class Reader:
 
 def scan_messages(
     buf: np.ndarray, starts: np.ndarray, stops: np.ndarray, varint_fields: tuple[int, ...],
-    bytes_fields: tuple[int, ...], what: str, max_fields: int = 256,
+    bytes_fields: tuple[int, ...], what: str, max_fields: int = 256, end_idx: np.ndarray | None = None,
 ) -> tuple[dict[int, tuple[np.ndarray, np.ndarray]], dict[int, tuple[np.ndarray, np.ndarray]], np.ndarray]:
     """Read fields of many messages ``buf[starts[i]:stops[i]]`` at once.
 
@@ -82,10 +87,11 @@ def scan_messages(
     ``varint_fields``; ``ranges[f] = (start, stop)`` byte ranges (empty when absent) for each field in
     ``bytes_fields`` (length-delimited payloads, or the 4/8 bytes of fixed32/fixed64 fields); ``last`` is
     the number of the last requested field seen in each message (0 when none). Repeated occurrences keep
-    the last (protobuf's rule for singular fields); unknown fields are skipped.
+    the last (protobuf's rule for singular fields); unknown fields are skipped. ``end_idx`` is
+    :func:`end_positions` of ``buf`` when the caller has it already.
     """
     n = starts.size
-    rd = Reader(buf, what)
+    rd = Reader(buf, what, end_idx)
     varints = {f: (np.zeros(n, dtype=bool), np.zeros(n, dtype=_U64)) for f in varint_fields}
     ranges = {f: (np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)) for f in bytes_fields}
     last = np.zeros(n, dtype=np.int64)
