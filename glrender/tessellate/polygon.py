@@ -90,19 +90,27 @@ def tessellate_polygons(
     poly_starts = starts_of(poly_counts)
     ring_ends = np.cumsum(counts)  # global end offset of each ring
 
-    tris = []
-    ring_start = 0
-    for i, nr in enumerate(rings_per_poly.tolist()):
-        if nr == 0 or poly_counts[i] < 3:
-            ring_start += nr
+    # Earcut wants each polygon's ring ends relative to its first point: all computed at once, then
+    # sliced per polygon (views, no copies). The loop body is only the earcut call: a dense tile has
+    # thousands of small polygons (buildings), so per-polygon numpy work used to dominate.
+    rel_ends = (ring_ends - np.repeat(poly_starts, rings_per_poly)).astype(np.uint32)
+    first_ring = starts_of(rings_per_poly).tolist()
+    triangulate = mapbox_earcut.triangulate_float64
+    tris: list[np.ndarray] = []
+    offsets: list[int] = []
+    for s, n, nr, r0 in zip(poly_starts.tolist(), poly_counts.tolist(), rings_per_poly.tolist(), first_ring,
+                            strict=True):
+        if nr == 0 or n < 3:
             continue
-        s = int(poly_starts[i])
-        ends = (ring_ends[ring_start:ring_start + nr] - s).astype(np.uint32)
-        ring_start += nr
-        t = mapbox_earcut.triangulate_float64(pts[s:s + int(poly_counts[i])], ends)
+        t = triangulate(pts[s:s + n], rel_ends[r0:r0 + nr])
         if len(t):
-            tris.append(t.astype(np.int64) + s)
-    flat = np.concatenate(tris) if tris else np.zeros(0, np.int64)
+            tris.append(t)
+            offsets.append(s)
+    if tris:
+        lengths = np.fromiter(map(len, tris), dtype=np.int64, count=len(tris))
+        flat = np.concatenate(tris).astype(np.int64) + np.repeat(np.asarray(offsets, dtype=np.int64), lengths)
+    else:
+        flat = np.zeros(0, np.int64)
     triangles = flat.reshape(-1, 3).astype(np.uint32)
 
     return PolygonMesh(
