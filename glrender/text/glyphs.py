@@ -13,7 +13,7 @@ import threading
 import urllib.parse
 from collections.abc import Callable, Iterable
 
-from glrender.text.pbf import Glyph, GlyphDecodeError, decode_glyphs
+from glrender.text.pbf import Glyph, GlyphDecodeError, GlyphRange
 
 log = logging.getLogger("glrender.text")
 
@@ -42,7 +42,7 @@ class GlyphManager:
         self.template = self._resolve(template, base_dir) if template else None
         self.fetch = fetch or _default_fetch
         self.rasterise = rasterise
-        self._ranges: dict[tuple[str, int], dict[int, Glyph] | None] = {}
+        self._ranges: dict[tuple[str, int], GlyphRange | None] = {}
         self._made: dict[tuple[str, int], Glyph | None] = {}
         self._resolved: dict[tuple[str, int], Glyph | None] = {}  # (font stack, code point) -> glyph
         self._warned: set[str] = set()
@@ -59,12 +59,12 @@ class GlyphManager:
             log.warning("glyphs URL %r cannot be resolved; using fallback fonts", template)
             return ""
 
-    def _range(self, font: str, start: int) -> dict[int, Glyph] | None:
+    def _range(self, font: str, start: int) -> GlyphRange | None:
         """The decoded range, or None when the range file does not exist (or cannot be read)."""
         key = (font, start)
         if key in self._ranges:
             return self._ranges[key]
-        glyphs: dict[int, Glyph] | None = None
+        glyphs: GlyphRange | None = None
         if self.template:
             url = range_url(self.template, font, start)
             data = self.fetch(url)
@@ -74,7 +74,7 @@ class GlyphManager:
                     log.warning("glyph range missing: %s", url)
             else:
                 try:
-                    glyphs = decode_glyphs(data)
+                    glyphs = GlyphRange(data)
                 except GlyphDecodeError as exc:
                     log.warning("glyph range %s unreadable: %s", url, exc)
         self._ranges[key] = glyphs

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from glrender.text.atlas import Atlas
 from glrender.text.glyphs import GlyphManager, range_url
-from glrender.text.pbf import decode_glyphs
+from glrender.text.pbf import GlyphDecodeError, GlyphRange, decode_glyphs
 
 
 def _varint(v: int) -> bytes:
@@ -48,6 +49,44 @@ def test_decode_glyph_metrics_and_bitmap() -> None:
     assert (a.width, a.height, a.left, a.top, a.advance) == (10, 12, 1.0, -9.0, 12.0)
     assert a.bitmap is not None and a.bitmap.shape == (18, 16)
     assert got[32].bitmap is None
+
+
+def test_lazy_range_matches_the_eager_decode() -> None:
+    data = make_range("A", [(65, 10, 12), (32, 0, 0), (300, 3, 5), (65, 2, 2)])  # 65 twice: first wins
+    eager = decode_glyphs(data)
+    lazy = GlyphRange(data)
+    assert len(lazy) == len(eager) == 3
+    for cp in (65, 32, 300, 66):
+        e, g = eager.get(cp), lazy.get(cp)
+        if e is None:
+            assert g is None and cp not in lazy
+            continue
+        assert g is not None and cp in lazy
+        assert (g.id, g.width, g.height, g.left, g.top, g.advance) == (e.id, e.width, e.height, e.left, e.top,
+                                                                        e.advance)
+        assert (g.bitmap is None) == (e.bitmap is None)
+        if g.bitmap is not None and e.bitmap is not None:
+            assert np.array_equal(g.bitmap, e.bitmap)
+    assert lazy.get(65) is lazy.get(65)  # decoded once
+    assert (eager[65].width, eager[65].height) == (10, 12)
+
+
+def test_lazy_range_a_broken_glyph_is_missing_the_rest_are_not() -> None:
+    good = _field(1, 66) + _field(3, 0) + _field(4, 0) + _field(7, 5)
+    broken = _field(1, 65) + bytes([0x18])  # field 3 (width) with its value cut off
+    data = _field(1, _field(1, b"A") + _field(3, broken) + _field(3, good))
+    lazy = GlyphRange(data)
+    assert 65 in lazy and lazy.get(65) is None
+    g = lazy.get(66)
+    assert g is not None and g.advance == 5.0
+    with pytest.raises(GlyphDecodeError):
+        decode_glyphs(data)  # the eager decode refuses the range
+
+
+def test_truncated_range_is_refused() -> None:
+    data = make_range("A", [(65, 4, 4)])
+    with pytest.raises(GlyphDecodeError):
+        GlyphRange(data[:-7])
 
 
 def test_range_url_escapes_only_http() -> None:
