@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 import os
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glrender._record import replace
 from glrender.errors import RenderError
 from glrender.geo.camera import MAX_PITCH, MAX_ZOOM, Camera
 from glrender.geo.mercator import zoom_for_bbox
@@ -73,7 +73,7 @@ class Renderer:
         preload.start()
         parsed = parse_style(style)
         if base_dir is not None:
-            parsed = dataclasses.replace(parsed, base_dir=str(base_dir))
+            parsed = replace(parsed, base_dir=str(base_dir))
         self.style = parsed
         if not isinstance(piece_limit, int) or piece_limit < 64:
             raise RenderError(f"piece_limit must be an integer >= 64, got {piece_limit!r}")

@@ -8,11 +8,11 @@ per feature then expanded to vertices with numpy.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from glrender._record import field, record
 from glrender.geo.camera import TileID
 from glrender.style import PropertyValue
 from glrender.style.expressions import EvalContext
@@ -25,7 +25,7 @@ from glrender.tiles.features import Feature, TileLayer
 PropTable = dict[str, tuple[str, str]]
 
 
-@dataclass
+@record
 class Bucket:
     layer_type: str
     tile: TileID

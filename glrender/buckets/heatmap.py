@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
+from glrender._record import replace
 from glrender.buckets.base import Bucket, PropTable
 from glrender.buckets.circle import build_circle
 from glrender.geo.camera import TileID

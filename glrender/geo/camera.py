@@ -9,10 +9,10 @@ Matrices use column vectors (``clip = M @ [x, y, z, 1]``); upload ``M.T`` to GLS
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
+from glrender._record import field, record
 from glrender.errors import RenderError
 from glrender.geo import mercator
 
@@ -57,7 +57,7 @@ def rotate_z(rad: float) -> np.ndarray:
     return m
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TileID:
     """A tile to draw: canonical z/x/y of the data, the zoom it is drawn at and its world copy."""
 
@@ -72,7 +72,7 @@ class TileID:
         return (self.z, self.x, self.y)
 
 
-@dataclass
+@record
 class Camera:
     """A view: centre, zoom, bearing, pitch and the output size in CSS pixels times ``scale``."""
 

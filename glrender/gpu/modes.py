@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import moderngl
 
+from glrender._record import record
 
-@dataclass(frozen=True)
+
+@record(frozen=True)
 class DrawMode:
     blend: bool = True            # premultiplied alpha: ONE, ONE_MINUS_SRC_ALPHA
     depth_test: bool = False

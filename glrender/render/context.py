@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from glrender._record import field, record
 from glrender.geo.camera import Camera, TileID
 from glrender.geo.cover import frustum_planes
 from glrender.gpu import gl
@@ -14,7 +14,7 @@ from glrender.gpu.meshes import MeshCache
 from glrender.gpu.programs import ProgramCache
 
 
-@dataclass
+@record
 class GPU:
     """GL objects a Renderer keeps across renders."""
 
@@ -31,7 +31,7 @@ class GPU:
         return self.quad
 
 
-@dataclass
+@record
 class LayerWork:
     """One style layer and what to draw for it: (tile, bucket-or-texture) pairs, nearest first."""
 
@@ -39,7 +39,7 @@ class LayerWork:
     items: list[tuple[TileID, Any]]
 
 
-@dataclass
+@record
 class FrameContext:
     gpu: GPU
     fbo: gl.Framebuffer

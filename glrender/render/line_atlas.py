@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from glrender._record import record
 
 WIDTH = 256
 HEIGHT = 512  # MapLibre's size; we grow past it instead of dropping dashes (see LineAtlas._add)
@@ -23,7 +24,7 @@ MAX_HEIGHT = 16384
 ROUND_N = 7
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DashEntry:
     """Where a dash array lives: its centre row, its height in rows (0 or 2n) and its length in
     line widths (the sum of the array, the period of the pattern)."""
@@ -33,7 +34,7 @@ class DashEntry:
     length: float
 
 
-@dataclass
+@record
 class _Range:
     left: float
     right: float

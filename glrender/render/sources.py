@@ -8,11 +8,11 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glrender._record import record
 from glrender.errors import GlrenderError, SourceError, TileError
 from glrender.geo.camera import Camera, TileID
 from glrender.geo.cover import covering_tiles, tile_in_bounds
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("glrender.render")
 
 
-@dataclass
+@record
 class RasterTile:
     key: Any
     rgba: np.ndarray  # straight alpha uint8 (h, w, 4)

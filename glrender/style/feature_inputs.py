@@ -16,9 +16,9 @@ from __future__ import annotations
 import math
 import weakref
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from glrender._record import record
 from glrender.style.expressions import types as T
 from glrender.style.expressions.base import Expression, Literal
 from glrender.style.expressions.compound import Compound, _FeatureGet
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from glrender.tiles.features import Feature
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FeatureInputs:
     """The feature data a value depends on: these property keys, and maybe geometry type and id."""
 

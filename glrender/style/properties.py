@@ -16,9 +16,9 @@ import logging
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from glrender._record import record
 from glrender.errors import EvaluationError, StyleError
 from glrender.style._js import is_number
 from glrender.style._property_table import LIGHT, TABLE
@@ -37,7 +37,7 @@ LAYER_TYPES = ("background", "fill", "line", "circle", "fill-extrusion", "raster
                "hillshade", "color-relief")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PropertySpec:
     name: str
     layer_type: str

@@ -1,16 +1,16 @@
-"""The parsed style: frozen dataclasses that everything downstream reads instead of raw JSON."""
+"""The parsed style: frozen records (glrender._record) that everything downstream reads instead of raw JSON."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from glrender._record import field, record
 from glrender.style.filters import Filter
 from glrender.style.properties import PropertyValue
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SourceSpec:
     id: str
     type: str  # vector | raster | raster-dem | geojson | image | video | (custom)
@@ -28,7 +28,7 @@ class SourceSpec:
     options: Mapping[str, Any] = field(default_factory=dict)  # everything else, raw
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Layer:
     id: str
     type: str
@@ -54,7 +54,7 @@ class Layer:
         return self.visible and self.minzoom <= zoom < self.maxzoom
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Light:
     anchor: PropertyValue
     position: PropertyValue  # [radial, azimuthal degrees, polar degrees]
@@ -62,7 +62,7 @@ class Light:
     intensity: PropertyValue
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Style:
     version: int
     name: str | None

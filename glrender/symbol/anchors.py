@@ -4,12 +4,13 @@ bends (MapLibre's getAnchors / resample / checkMaxAngle / getCenterAnchor behavi
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
+from glrender._record import record
 
-@dataclass(frozen=True)
+
+@record(frozen=True)
 class Anchor:
     x: float
     y: float

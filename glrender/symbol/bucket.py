@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from glrender._record import field, record
 from glrender.buckets.base import tile_context
 from glrender.geo.camera import TileID
 from glrender.style.expressions import types as T
@@ -24,7 +24,7 @@ from glrender.text.shaping import ONE_EM, Section, Shaping, anchor_alignment, gl
 from glrender.tiles.features import LINESTRING, POINT, POLYGON, Feature
 
 
-@dataclass
+@record
 class TextLayout:
     quads: np.ndarray          # (n, 4) x1, y1, x2, y2 in layout pixels (24 px em), unrotated
     tex: np.ndarray            # (n, 4) atlas x, y, w, h
@@ -34,7 +34,7 @@ class TextLayout:
     images: list[str | None] | None = None  # per quad: the inline image it draws, None for a glyph
 
 
-@dataclass
+@record
 class SymbolInstance:
     feature: int
     anchor: Anchor
@@ -55,7 +55,7 @@ class SymbolInstance:
     circles: LineCircles | None = None
 
 
-@dataclass
+@record
 class SymbolBucket:
     layer_type: str
     tile: TileID

@@ -10,11 +10,11 @@ sequential loop only tests and inserts boxes.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from glrender._record import record, replace
 from glrender.geo.camera import TileID
 from glrender.symbol.bucket import SymbolBucket, SymbolInstance
 from glrender.symbol.collision import CollisionGrid
@@ -24,7 +24,7 @@ from glrender.text.shaping import ONE_EM
 Candidate = tuple[int, SymbolBucket, SymbolInstance]  # (item index, bucket at this tile, instance)
 
 
-@dataclass
+@record
 class _Static:
     """Per-instance values of a bucket that do not depend on the camera."""
 
@@ -103,7 +103,7 @@ def _icon_static(bucket: SymbolBucket, sheet: Any) -> _Icons:
     return got[1]  # type: ignore[no-any-return]
 
 
-@dataclass
+@record
 class Batch:
     """All candidates of a layer this frame (index k) with what placement needs of each."""
 

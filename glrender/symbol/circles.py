@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
+from glrender._record import record
 
-@dataclass(frozen=True)
+
+@record(frozen=True)
 class LineCircles:
     """Circle centres along the line (tile units), their signed distances from the anchor (padded by
     0.8 as MapLibre's, 0 for circles next to the anchor) and the radius in tile units."""

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from glrender._record import field, record, replace
 from glrender.buckets.base import as_vec4, tile_context
 from glrender.geo.camera import Camera, TileID
 from glrender.symbol.bucket import SymbolBucket, SymbolInstance
@@ -29,7 +29,7 @@ from glrender.text.shaping import ONE_EM
 __all__ = ["SymbolDraw", "VertexSet", "place_symbols"]
 
 
-@dataclass
+@record
 class SymbolDraw:
     layer: Any
     text: VertexSet | None = None

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from glrender._record import field, record
 from glrender.geo.camera import Camera, TileID
 
 
-@dataclass
+@record
 class View:
     """The camera as placement sees it: CSS pixels of the whole output image."""
 

@@ -9,11 +9,11 @@ glyph corners are computed for all of them at once (per-label numpy calls made p
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from glrender._record import record, replace
 from glrender.buckets.base import as_vec4
 from glrender.geo.camera import Camera
 from glrender.symbol.bucket import SymbolBucket, SymbolInstance
@@ -23,7 +23,7 @@ from glrender.symbol.project import _CORNER_COLUMNS, View
 _QUAD_INDICES = np.array([0, 1, 2, 1, 3, 2], np.uint32)
 
 
-@dataclass
+@record
 class VertexSet:
     """Quads ready to draw: attribute arrays (4 vertices per quad) and triangle indices."""
 

@@ -4,9 +4,10 @@ roof, for a batch of polygons."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
+
+from glrender._record import record
 
 from ._batch import as_flags, close_rings, flatten, js_round, starts_of
 from .distance import restart_runs
@@ -19,7 +20,7 @@ MAPLIBRE_EXTENT = 8192
 NORMAL_FACTOR = 2.0**13
 
 
-@dataclass
+@record
 class ExtrusionMesh:
     """Walls then roofs. ``normal`` is MapLibre's: walls ``unit(perp(p_i - p_(i-1)))`` with
     perp(x, y) = (-y, x), which for vector-tile exterior rings (clockwise on screen, y down) points INTO

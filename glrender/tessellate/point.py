@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+
+from glrender._record import record
 
 # Corner order and triangles follow MapLibre's CircleBucket: (-1,-1), (1,-1), (1,1), (-1,1);
 # triangles (0,1,2) and (0,3,2).
@@ -12,7 +12,7 @@ _CORNERS = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], dtype=np.float32)
 _TRIS = np.array([[0, 1, 2], [0, 3, 2]], dtype=np.int64)
 
 
-@dataclass
+@record
 class QuadMesh:
     pos: np.ndarray  # (N, 2) float32 point position, repeated for the 4 corners
     corner: np.ndarray  # (N, 2) float32 in {-1, 1}

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import mapbox_earcut
 import numpy as np
+
+from glrender._record import record
 
 from ._batch import flatten, starts_of
 
 EARCUT_MAX_RINGS = 500
 
 
-@dataclass
+@record
 class PolygonMesh:
     pos: np.ndarray  # (N, 2) float32 ring points, rings kept as given (open or closed)
     triangles: np.ndarray  # (M, 3) uint32

@@ -6,16 +6,15 @@ advance } } }``; every bitmap carries a 3-pixel SDF border around the glyph's ``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from glrender._record import record
 from glrender.errors import GlrenderError
 
 BORDER = 3  # SDF border around each glyph bitmap, in pixels (at 24 px per em)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Glyph:
     """One glyph's metrics (pixels at a 24 px em) and its SDF bitmap (height+6, width+6), uint8."""
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
+from glrender._record import field, record
 from glrender.text.pbf import BORDER, Glyph
 
 ONE_EM = 24.0
@@ -22,7 +22,7 @@ _BREAKABLE = frozenset((0x0A, 0x20, 0x26, 0x29, 0x2B, 0x2D, 0x2F, 0xAD, 0xB7, 0x
 _BREAKABLE_BEFORE = frozenset((0x28,))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Section:
     text: str
     fontstack: str
@@ -37,7 +37,7 @@ IMAGE_CODEPOINT_BASE = 0xE000
 IMAGE_PADDING = 1.0   # the padding around an image in the icon atlas
 
 
-@dataclass
+@record
 class PositionedGlyph:
     cp: int
     fontstack: str
@@ -49,7 +49,7 @@ class PositionedGlyph:
     image: str | None = None
 
 
-@dataclass
+@record
 class Shaping:
     glyphs: list[PositionedGlyph] = field(default_factory=list)
     top: float = 0.0

@@ -7,15 +7,15 @@ placed at the count-weighted centre. Tiles list the clusters and points of their
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from glrender._record import field, record
 from glrender.tiles.features import POINT, Feature
 
 
-@dataclass
+@record
 class _Node:
     x: float  # world fraction, 0..1
     y: float

@@ -16,11 +16,11 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from glrender._record import record
 from glrender.errors import SourceError
 from glrender.tiles._clip import clip_line, clip_points, clip_ring
 from glrender.tiles.cluster import Clusters
@@ -34,7 +34,7 @@ _GEOM_TYPES = {"Point": POINT, "MultiPoint": POINT, "LineString": LINESTRING, "M
                "Polygon": POLYGON, "MultiPolygon": POLYGON}
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Item:
     """One feature projected to world fractions: points (N, 2); lines/rings (N, 2) or (N, 3) with distance."""
 

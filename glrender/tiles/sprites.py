@@ -16,11 +16,11 @@ import json
 import logging
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from glrender._record import field, record
 from glrender.errors import SourceError
 from glrender.tiles.urls import fetch_bytes, is_http, resolve_url
 
@@ -30,7 +30,7 @@ SPRITE_TIMEOUT = 10.0
 _Stretch = tuple[tuple[float, float], ...]
 
 
-@dataclass(frozen=True, eq=False)
+@record(frozen=True, eq=False)
 class SpriteImage:
     """One sprite image: straight-alpha RGBA pixels plus the metadata of its sprite JSON entry.
 
@@ -56,7 +56,7 @@ class SpriteImage:
         return int(self.rgba.shape[0])
 
 
-@dataclass
+@record
 class SpriteAtlas:
     """All images of a style's sprite(s), by name (``id:name`` for non-default entries of an array)."""
 

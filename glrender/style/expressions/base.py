@@ -8,9 +8,9 @@ register themselves by name in REGISTRY, so adding one means adding a class, nev
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from glrender._record import record
 from glrender.errors import EvaluationError, ExpressionError
 from glrender.style._js import is_number
 from glrender.style.expressions import types as T
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 _EMPTY: Mapping[str, Any] = {}
 
 
-@dataclass
+@record
 class EvalContext:
     """Everything an expression may read while it is evaluated for one feature at one zoom."""
 

@@ -8,9 +8,9 @@ one operator, and ill-typed calls get the same "Expected arguments of type ..." 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
+from glrender._record import field, record
 from glrender.errors import ExpressionError
 from glrender.style.expressions import types as T
 from glrender.style.expressions.base import REGISTRY, EvalContext, Expression, Literal, ParsingContext
@@ -18,7 +18,7 @@ from glrender.style.expressions.base import REGISTRY, EvalContext, Expression, L
 Fn = Callable[[EvalContext, list[Any]], Any]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Varargs:
     type: T.Type
 
@@ -26,7 +26,7 @@ class Varargs:
 Params = list[T.Type] | Varargs
 
 
-@dataclass
+@record
 class Definition:
     type: T.Type
     overloads: list[tuple[Params, Fn]]

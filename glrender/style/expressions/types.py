@@ -7,14 +7,14 @@ MapLibre reports for ill-typed styles.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from glrender._record import record
 from glrender.style._js import is_number, js_number_str
 from glrender.style.color import Color
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Type:
     kind: str
     item: Type | None = None  # arrays only
@@ -102,7 +102,7 @@ def check_subtype(expected: Type, t: Type) -> str | None:
 # Runtime values that are not plain JSON
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ResolvedImage:
     """An image name, plus whether the style's sprite has it (``coalesce`` skips missing ones)."""
 
@@ -113,7 +113,7 @@ class ResolvedImage:
         return self.name
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class FormattedSection:
     text: str
     image: ResolvedImage | None = None
@@ -123,7 +123,7 @@ class FormattedSection:
     vertical_align: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Formatted:
     sections: tuple[FormattedSection, ...]
 
@@ -138,7 +138,7 @@ class Formatted:
         return "".join(s.text for s in self.sections)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Padding:
     """top, right, bottom, left like CSS; built from 1-4 numbers."""
 
@@ -170,7 +170,7 @@ class Padding:
         return "[" + ",".join(js_number_str(x) for x in self.values()) + "]"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class NumberArray:
     values: tuple[float, ...]
 
@@ -188,7 +188,7 @@ class NumberArray:
         return "[" + ",".join(js_number_str(x) for x in self.values) + "]"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ColorArray:
     values: tuple[Color, ...]
 
@@ -218,7 +218,7 @@ ANCHORS = ("center", "left", "right", "top", "bottom", "top-left", "top-right", 
            "bottom-right")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class VariableAnchorOffsetCollection:
     """Pairs of (anchor, [dx, dy]) for ``text-variable-anchor-offset``."""
 

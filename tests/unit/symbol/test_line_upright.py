@@ -41,8 +41,7 @@ def test_labels_on_lines_drawn_right_to_left_are_flipped() -> None:
 def test_labels_colliding_as_circles_lay_their_glyphs_out_only_when_asked() -> None:
     """A label with collision circles returns a function for its glyph corners (placement calls it only
     for labels it places); the corners are those of the same label laid out at once."""
-    from dataclasses import replace
-
+    from glrender._record import replace
     from glrender.symbol.circles import line_circles
 
     line = np.array([[500.0, 1800.0], [2000.0, 2048.0], [3600.0, 2300.0]])
