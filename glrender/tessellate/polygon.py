@@ -82,7 +82,8 @@ def tessellate_polygons(
     Earcut runs once per polygon (it cannot take several polygons at once); all bookkeeping around it
     is batched.
     """
-    ring_lists = [limit_rings(poly, max_rings) for poly in polygons]
+    # Nearly every polygon is under the ring limit: only the others are copied and trimmed.
+    ring_lists = [poly if len(poly) <= max_rings else limit_rings(poly, max_rings) for poly in polygons]
     rings = [r for rl in ring_lists for r in rl]
     rings_per_poly = np.fromiter((len(rl) for rl in ring_lists), dtype=np.int64, count=len(ring_lists))
     pts, counts = flatten(rings)

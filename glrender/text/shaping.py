@@ -57,6 +57,7 @@ class Shaping:
     left: float = 0.0
     right: float = 0.0
     lines: int = 0
+    justify: float = field(default=0.5, repr=False, compare=False)  # 0 left, 0.5 centre, 1 right
 
 
 def allows_ideographic_break(cp: int) -> bool:
@@ -189,6 +190,11 @@ def shape_text(sections: Sequence[Section], glyphs: Mapping[str, Mapping[int, Gl
     """
     images = images or {}
     factor = ONE_EM / layout_size if layout_size > 0 else 1.0
+    jfy = 1.0 if justify == "right" else 0.0 if justify == "left" else 0.5
+    if len(sections) == 1 and sections[0].image is None:
+        fast = _one_plain_line(sections[0], glyphs, max_width, line_height, spacing, jfy, translate)
+        if fast is not None:
+            return _anchored(*fast, anchor, line_height)
     bs = layout_size if break_size is None else break_size
     break_factor = ONE_EM / bs if bs > 0 else 1.0
     chars: list[tuple[int, int]] = []
@@ -202,8 +208,8 @@ def shape_text(sections: Sequence[Section], glyphs: Mapping[str, Mapping[int, Gl
     for end in line_breaks(chars, sections, glyphs, spacing, max_width, images, break_factor):
         lines.append(chars[start:end])
         start = end
-    jfy = 1.0 if justify == "right" else 0.0 if justify == "left" else 0.5
     sh = Shaping(top=translate[1], bottom=translate[1], left=translate[0], right=translate[0])
+    sh.justify = jfy
     y = 0.0
     max_len = 0.0
     max_line_h = 0.0
@@ -253,14 +259,21 @@ def shape_text(sections: Sequence[Section], glyphs: Mapping[str, Mapping[int, Gl
         line_h = line_height * line_scale + image_offset
         y += line_h
         max_line_h = max(max_line_h, line_h)
+    return _anchored(sh, len(lines), y, max_len, max_line_h, anchor, line_height)
+
+
+def _anchored(sh: Shaping, n_lines: int, y: float, max_len: float, max_line_h: float, anchor: str,
+              line_height: float) -> Shaping | None:
+    """Move the laid-out block onto its anchor (None when no glyph was placed)."""
     if not sh.glyphs:
         return None
     h_align, v_align = anchor_alignment(anchor)
+    jfy = sh.justify
     shift_x = (jfy - h_align) * max_len
     if max_line_h != line_height:
         shift_y = -y * v_align - BASELINE_OFFSET
     else:
-        shift_y = -v_align * len(lines) * line_height + 0.5 * line_height
+        shift_y = -v_align * n_lines * line_height + 0.5 * line_height
     for p in sh.glyphs:
         p.x += shift_x
         p.y += shift_y
@@ -268,8 +281,56 @@ def shape_text(sections: Sequence[Section], glyphs: Mapping[str, Mapping[int, Gl
     sh.bottom = sh.top + y
     sh.left += -h_align * max_len
     sh.right = sh.left + max_len
-    sh.lines = len(lines)
+    sh.lines = n_lines
     return sh
+
+
+def _one_plain_line(sec: Section, glyphs: Mapping[str, Mapping[int, Glyph]], max_width: float,
+                    line_height: float, spacing: float, jfy: float, translate: tuple[float, float],
+                    ) -> tuple[Shaping, int, float, float, float] | None:
+    """The usual label, one section of text that fits on one line, laid out exactly as the general
+    path of shape_text would (same arithmetic in the same order) without its per-character
+    bookkeeping; None when the text needs the general path (a break, or a width of 0 or less)."""
+    gmap = glyphs.get(sec.fontstack, {})
+    scale = sec.scale
+    cps = [ord(c) for c in sec.text]
+    if not cps or 0x0A in cps:
+        return None
+    total = sum(0.0 if (g := gmap.get(cp)) is None else g.advance * scale + spacing for cp in cps)
+    if not 0 < total <= max_width:
+        return None
+    a, b = 0, len(cps)
+    while a < b and cps[a] in _WHITESPACE:
+        a += 1
+    while b > a and cps[b - 1] in _WHITESPACE:
+        b -= 1
+    sh = Shaping(top=translate[1], bottom=translate[1], left=translate[0], right=translate[0])
+    sh.justify = jfy
+    if a == b:
+        return sh, 1, line_height, 0.0, 0.0
+    content_h = max(scale * ONE_EM, 0.0)
+    va = sec.vertical_align
+    fac = 0.0 if va == "top" else 0.5 if va == "center" else 1.0
+    gy = 0.0 + (content_h - scale * ONE_EM) * fac + BASELINE_OFFSET
+    font = sec.fontstack
+    placed: list[PositionedGlyph] = []
+    x = 0.0
+    for cp in cps[a:b]:
+        g = gmap.get(cp)
+        if g is None:
+            continue
+        placed.append(PositionedGlyph(cp, font, x, gy, scale, 0, g))
+        x += g.advance * scale + spacing
+    max_len = 0.0
+    if placed:
+        max_len = max(max_len, x - spacing)
+        last = placed[-1]
+        indent = (last.x + last.glyph.advance * last.scale) * jfy
+        for p in placed:
+            p.x -= indent
+        sh.glyphs = placed
+    line_h = line_height * scale + 0.0
+    return sh, 1, 0.0 + line_h, max_len, max(0.0, line_h)
 
 
 RECT_BUFFER = BORDER + 1  # glyph border plus the atlas padding
