@@ -115,8 +115,9 @@ def tessellate_extrusions(
     """
     n_poly = len(polygons)
     poly_flag = as_flags(is_polygon, n_poly, "is_polygon")
-    ring_lists = [limit_rings(p, max_rings) if f else list(p)
-                  for p, f in zip(polygons, poly_flag, strict=True)]
+    # Nearly every polygon is under the ring limit: only the others are copied and trimmed.
+    ring_lists = [p if len(p) <= max_rings or not f else limit_rings(p, max_rings)
+                  for p, f in zip(polygons, poly_flag.tolist(), strict=True)]
     rpp = np.fromiter((len(r) for r in ring_lists), dtype=np.int64, count=n_poly)
     rings = [r for rl in ring_lists for r in rl]
     ring_poly = np.repeat(np.arange(n_poly), rpp)
