@@ -22,8 +22,6 @@ def flatten(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     if n == 0:
         return np.zeros((0, 2), np.float64), np.zeros(0, np.int64)
     counts = np.fromiter(map(len, arrays), dtype=np.int64, count=n)
-    if counts.sum() == 0:
-        return np.zeros((0, 2), np.float64), counts
     try:
         # Fast path: (n, 2) arrays concatenate directly (numpy converts the dtype on the way).
         pts = np.concatenate(arrays, axis=0, dtype=np.float64)

@@ -76,7 +76,7 @@ def plan_vertices(
     pts: np.ndarray,
     counts: np.ndarray,
     segments: tuple[np.ndarray, np.ndarray, np.ndarray],
-    closed: np.ndarray,
+    closed: np.ndarray | None,
     join_code: np.ndarray | int,
     cap_code: int,
     miter_limit: float,
@@ -85,7 +85,8 @@ def plan_vertices(
     grid: float = 1.0,
 ) -> VertexPlan:
     """Decide the join/cap of every vertex. ``pts`` holds valid deduplicated lines back to back;
-    closed lines end with their first point repeated, as MapLibre's polygon rings do. ``segments``:
+    closed lines (``closed``, None for none) end with their first point repeated, as MapLibre's polygon
+    rings do. ``segments``:
     line_segments of ``pts`` (its last array is taken over and modified). ``join_code``: one per line,
     or one for all. ``grid``: size of MapLibre's integer coordinate step (its tiles are 8192 units) in
     our units, for rounding."""
@@ -98,8 +99,8 @@ def plan_vertices(
     first[line_start] = True
     last = np.zeros(k, bool)
     last[line_end] = True
-    any_closed = bool(closed.any())
-    if any_closed:
+    any_closed = closed is not None and bool(closed.any())
+    if closed is not None and any_closed:
         ring_first, ring_last = line_start[closed], line_end[closed]
         open_first, open_last = line_start[~closed], line_end[~closed]
     else:

@@ -75,6 +75,13 @@ def _codes(value: str | Sequence[str], table: dict[str, int], n: int, name: str)
         raise ValueError(f"unknown {name} {exc.args[0]!r}; expected one of {sorted(table)!r}") from None
 
 
+def _code(value: str, table: dict[str, int], name: str) -> int:
+    try:
+        return table[value]
+    except KeyError:
+        raise ValueError(f"unknown {name} {value!r}; expected one of {sorted(table)!r}") from None
+
+
 def _empty(n_lines: int, lengths: np.ndarray | None = None) -> LineMesh:
     f2 = np.zeros((0, 2), np.float32)
     f1 = np.zeros(0, np.float32)
@@ -134,36 +141,46 @@ def tessellate_lines(
     ``quantize_distance`` (default: ``quantize``) decides the linesofar part on its own.
     """
     n_lines = len(lines)
-    closed_f = as_flags(closed, n_lines, "closed")
-    # One join for all lines (the usual case) stays a scalar: plan_vertices then skips per-vertex copies.
+    # Plain lines (no rings) skip the ring work; one join for all lines (the usual case) stays a
+    # scalar, so plan_vertices makes no per-vertex copy of it.
+    closed_f: np.ndarray | None = None
+    if closed is not False:
+        closed_f = as_flags(closed, n_lines, "closed")
+        if not closed_f.any():
+            closed_f = None
     join_code: np.ndarray | int
     if isinstance(join, str):
-        join_code = int(_codes(join, JOIN_CODES, 1, "line-join")[0])
+        join_code = _code(join, JOIN_CODES, "line-join")
     else:
         join_code = _codes(join, JOIN_CODES, n_lines, "line-join")
-    cap_code = int(_codes(cap, CAP_CODES, 1, "line-cap")[0])
+    cap_code = _code(cap, CAP_CODES, "line-cap")
 
     pts, counts = flatten(lines)
-    if closed_f.any():
+    if closed_f is not None:
         pts, counts = close_rings(pts, counts, closed_f)
     pts, counts, owner = drop_repeats_owned(pts, counts)
     segments = line_segments(pts, owner)
     # Lengths of every input line (ring closure included), for line-progress.
     lengths = np.bincount(owner, weights=segments[2], minlength=n_lines)
 
-    valid = counts >= np.where(closed_f, 3, 2)  # MapLibre ignores shorter lines and rings
-    if not valid.any():
+    # MapLibre ignores shorter lines and rings.
+    valid = counts >= (2 if closed_f is None else np.where(closed_f, 3, 2))
+    n_valid = int(np.count_nonzero(valid))
+    if n_valid == 0:
         return _empty(n_lines, lengths)
-    if not valid.all():
+    if n_valid < n_lines:
         keep = np.repeat(valid, counts)
         pts = pts[keep]
         # Segments inside the kept lines are unchanged; the slots after line ends are never read.
         segments = (segments[0][keep], segments[1][keep], segments[2][keep])
         counts = counts[valid]
-        closed_f = closed_f[valid]
+        if closed_f is not None:
+            closed_f = closed_f[valid]
         if isinstance(join_code, np.ndarray):
             join_code = join_code[valid]
-    line_ids = np.flatnonzero(valid)
+        line_ids = np.flatnonzero(valid).astype(np.int32)
+    else:
+        line_ids = np.arange(n_lines, dtype=np.int32)
 
     sco = SHARP_CORNER_OFFSET * extent / (512 * overscaling) if overscaling <= 16 else 0.0
     unit = extent / MAPLIBRE_EXTENT
@@ -181,7 +198,9 @@ class _Out:
         self.off = ends - nv
         n = int(ends[-1])
         # Most output vertices sit on their line vertex at its distance; sharp-corner pairs override.
-        self.pos = np.repeat(p.pos.astype(np.float32), nv, axis=0)
+        # Each float32 (x, y) row repeated as one 8-byte item: numpy's 1-d repeat is much faster.
+        pos32 = p.pos.astype(np.float32)
+        self.pos = np.repeat(pos32.view(np.int64).ravel(), nv).view(np.float32).reshape(-1, 2)
         self.dist = np.repeat(p.d_cur, nv)
         self.line = np.repeat(vertex_line, nv)
         self.ext = np.empty((n, 2), np.float32)
@@ -191,10 +210,10 @@ class _Out:
         self.half = np.zeros(n, bool)  # fake-round pie slices (no distance-restart check there)
         self.dir = np.zeros(n, np.float32)
 
-    def pair(self, o: np.ndarray, normal: np.ndarray, end_l: np.ndarray | float = 0.0,
-             end_r: np.ndarray | float = 0.0, rnd: bool = False) -> None:
+    def _pairs(self, o: np.ndarray, normal: np.ndarray, end_l: np.ndarray | float,
+               end_r: np.ndarray | float) -> np.ndarray:
         """MapLibre's addCurrentVertex: left (down) vertex at output slots ``o``, right (up) after it.
-        A scalar 0 end leaves the direction +0; an array end gives sign(end), -0 included."""
+        Returns the right slots."""
         o1 = o + 1
         nx, ny = normal[:, 0], normal[:, 1]
         self.ex[o] = nx + ny * end_l
@@ -202,13 +221,38 @@ class _Out:
         self.ex[o1] = ny * end_r - nx
         self.ey[o1] = -ny - nx * end_r
         self.up[o1] = True
-        if rnd:
-            self.round[o] = True
-            self.round[o1] = True
-        if not np.isscalar(end_l) or end_l != 0:
-            self.dir[o] = np.sign(end_l)
-        if not np.isscalar(end_r) or end_r != 0:
-            self.dir[o1] = -np.sign(end_r)
+        return o1
+
+    def even_pairs(self, slots: list[np.ndarray], normals: list[np.ndarray], ends: list[float]) -> None:
+        """Pairs whose two ends are the same number per group (0 unless a round cap or join quad).
+        All groups go through one scatter: at these sizes the numpy call count is the cost. An end
+        of 0 leaves the direction +0; the round quads (ends +-1) get the round flag."""
+        if not slots:
+            return
+        o = np.concatenate(slots)
+        normal = np.concatenate(normals)
+        if not any(ends):
+            self._pairs(o, normal, 0.0, 0.0)
+            return
+        end = np.repeat(np.array(ends), [len(g) for g in slots])
+        o1 = self._pairs(o, normal, end, end)
+        rnd = end != 0
+        self.round[o] = rnd
+        self.round[o1] = rnd
+        self.dir[o] = end  # sign(end), +0 included
+        self.dir[o1] = 0.0 - end  # -sign(end), but +0 for 0
+
+    def sided_pairs(self, slots: list[np.ndarray], normals: list[np.ndarray], end_l: list[np.ndarray],
+                    end_r: list[np.ndarray]) -> None:
+        """Pairs with an end per vertex (square caps, bevels): directions sign(end_l) and -sign(end_r),
+        -0 included, as MapLibre's addCurrentVertex computes them."""
+        if not slots:
+            return
+        o = np.concatenate(slots)
+        el, er = np.concatenate(end_l), np.concatenate(end_r)
+        o1 = self._pairs(o, np.concatenate(normals), el, er)
+        self.dir[o] = np.sign(el)
+        self.dir[o1] = -np.sign(er)
 
 
 def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.ndarray,
@@ -223,32 +267,43 @@ def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.n
     a0 = 2 * p.pre
     b0 = a0 + 2 * n_a + n_half
     nv = b0 + 2 * (n_b + p.post)
-    out = _Out(p, nv, np.repeat(line_ids.astype(np.int32), counts))
+    out = _Out(p, nv, np.repeat(line_ids, counts))
     base_a = out.off + a0  # first pair of group A
     base_b = out.off + b0  # first pair of group B
     # Join kinds present: the work for absent ones (most of them in a typical bucket) is skipped.
     kinds = np.bincount(code, minlength=len(_N_A_FIXED)).tolist()
 
-    vs = p.pre_idx
-    if len(vs):
-        o = out.off[vs]
-        out.pair(o, p.prev_n[vs])
-        out.pos[o] = out.pos[o + 1] = p.pre_pos[vs]
-        out.dist[o] = out.dist[o + 1] = p.d_pre[vs]
-    vs = p.post_idx
-    if len(vs):
-        o = out.off[vs] + nv[vs] - 2
-        out.pair(o, p.next_n[vs])
-        out.pos[o] = out.pos[o + 1] = p.post_pos[vs]
-        out.dist[o] = out.dist[o + 1] = p.d_post[vs]
+    # Pairs are gathered per join kind, then written with two scatters (see _Out.even_pairs).
+    even_o: list[np.ndarray] = []
+    even_n: list[np.ndarray] = []
+    even_end: list[float] = []
+    sided_o: list[np.ndarray] = []
+    sided_n: list[np.ndarray] = []
+    sided_l: list[np.ndarray] = []
+    sided_r: list[np.ndarray] = []
+
+    # Sharp-corner points before and after the vertex.
+    qi, pi = p.pre_idx, p.post_idx
+    if len(qi) or len(pi):
+        o = np.concatenate([out.off[qi], out.off[pi] + nv[pi] - 2])
+        even_o.append(o)
+        even_n.append(np.concatenate([p.prev_n[qi], p.next_n[pi]]))
+        even_end.append(0.0)
+        out.pos[o] = out.pos[o + 1] = np.concatenate([p.pre_pos[qi], p.post_pos[pi]])
+        out.dist[o] = out.dist[o + 1] = np.concatenate([p.d_pre[qi], p.d_post[pi]])
 
     if kinds[MITER]:
         vs = np.flatnonzero(code == MITER)
-        out.pair(base_a[vs], p.join_n[vs] * p.miter[vs, None])
+        even_o.append(base_a[vs])
+        even_n.append(p.join_n[vs] * p.miter[vs, None])
+        even_end.append(0.0)
     if kinds[BUTT] or kinds[SQUARE]:
         vs = np.flatnonzero((code == BUTT) | (code == SQUARE))
         sq = np.where(code[vs] == SQUARE, np.where(p.has_prev[vs], 1.0, -1.0), 0.0)
-        out.pair(base_a[vs], p.join_n[vs], sq, sq)
+        sided_o.append(base_a[vs])
+        sided_n.append(p.join_n[vs])
+        sided_l.append(sq)
+        sided_r.append(sq)
     if kinds[FLIPBEVEL]:
         vs = np.flatnonzero(code == FLIPBEVEL)
         # MapLibre can only extrude 2 widths, so past a miter of 2 it flips a short bevel vector.
@@ -260,8 +315,9 @@ def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.n
             sign = np.where(p.turns_left[vs], -1.0, 1.0)
             perp = np.stack([-join_n[:, 1], join_n[:, 0]], axis=1) * (bevel_len * sign)[:, None]
         flip = np.where((miter > 100)[:, None], -next_n, perp)
-        out.pair(base_a[vs], flip)
-        out.pair(base_a[vs] + 2, -flip)
+        even_o += [base_a[vs], base_a[vs] + 2]
+        even_n += [flip, -flip]
+        even_end += [0.0, 0.0]
 
     if kinds[BEVEL] or kinds[FAKEROUND]:
         # Bevel and fake round joins only happen between two segments (ends get caps), so both
@@ -271,8 +327,10 @@ def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.n
             off = -np.sqrt(p.miter[vs] ** 2 - 1)
         tl = p.turns_left[vs]
         off_a, off_b = np.where(tl, off, 0.0), np.where(tl, 0.0, off)
-        out.pair(base_a[vs], p.prev_n[vs], off_a, off_b)
-        out.pair(base_b[vs], p.next_n[vs], -off_a, -off_b)
+        sided_o += [base_a[vs], base_b[vs]]
+        sided_n += [p.prev_n[vs], p.next_n[vs]]
+        sided_l += [off_a, -off_a]
+        sided_r += [off_b, -off_b]
     if kinds[FAKEROUND]:
         vs = np.flatnonzero(n_half)
         if len(vs):
@@ -289,15 +347,17 @@ def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.n
         # flag (the fragment shader cuts the semicircle); mirrored before the next segment.
         rv = np.flatnonzero(code == ROUND)
         vs = rv[p.has_prev[rv]]
-        if len(vs):
-            o, n = base_a[vs], p.prev_n[vs]
-            out.pair(o, n)
-            out.pair(o + 2, n, 1.0, 1.0, rnd=True)
+        o, n = base_a[vs], p.prev_n[vs]
+        even_o += [o, o + 2]
+        even_n += [n, n]
+        even_end += [0.0, 1.0]
         vs = rv[p.has_next[rv]]
-        if len(vs):
-            o, n = base_b[vs], p.next_n[vs]
-            out.pair(o, n, -1.0, -1.0, rnd=True)
-            out.pair(o + 2, n)
+        o, n = base_b[vs], p.next_n[vs]
+        even_o += [o, o + 2]
+        even_n += [n, n]
+        even_end += [-1.0, 0.0]
+    out.even_pairs(even_o, even_n, even_end)
+    out.sided_pairs(sided_o, sided_n, sided_l, sided_r)
 
     pos, ext, rnd, up, direction, dist, line = out.pos, out.ext, out.round, out.up, out.dir, out.dist, out.line
     if reset_distance:
@@ -312,9 +372,11 @@ def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.n
         q *= EXTRUDE_SCALE
         q += 0.5
         np.floor(q, out=q)  # js_round
-        q += 128
-        np.mod(q, 256, out=q)
-        q -= 128
+        # The byte wrap changes nothing when every value fits (written so that a NaN still wraps).
+        if not (q.min(initial=0.0) >= -128 and q.max(initial=0.0) <= 127):
+            q += 128
+            np.mod(q, 256, out=q)
+            q -= 128
         q /= EXTRUDE_SCALE
         ext = q.astype(np.float32)
     if quantize_distance:
