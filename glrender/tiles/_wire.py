@@ -35,36 +35,72 @@ def decode_varints(buf: bytes | np.ndarray, what: str = "varints") -> np.ndarray
     if not ends[-1]:
         raise TileError(f"truncated varint at the end of {what} ({n} bytes)")
     end_idx = np.flatnonzero(ends)
-    starts = np.empty_like(end_idx)
-    starts[0] = 0
-    starts[1:] = end_idx[:-1] + 1
-    sizes = end_idx - starts + 1
-    if sizes.max() > 10:
+    sizes = np.diff(end_idx, prepend=-1)
+    longest = int(sizes.max())
+    if longest > 10:
         raise TileError(f"varint longer than 10 bytes in {what}")
-    if sizes.max() == 1:
+    if longest == 1:
         return b.astype(_U64)  # fast path: every value below 128
-    shift = (np.arange(n) - np.repeat(starts, sizes)).astype(_U64) * _U64(7)
-    parts = (b & 0x7F).astype(_U64) << shift
-    return np.add.reduceat(parts, starts)
+    # from each varint's last (most significant) byte backwards, one step per byte on the values that long:
+    # most are 1-2 bytes, so this touches far fewer elements than shifting every byte into place
+    val = b[end_idx].astype(_U64)
+    idx = np.flatnonzero(sizes > 1)
+    k = 1
+    while idx.size:
+        val[idx] = (val[idx] << _U64(7)) | (b[end_idx[idx] - k] & 0x7F)
+        k += 1
+        idx = idx[sizes[idx] > k]
+    return val
 
 
-def end_positions(buf: np.ndarray) -> np.ndarray:
-    """Positions of the varint-ending bytes of ``buf``, with a sentinel past the end (see :class:`Reader`)."""
-    return np.append(np.flatnonzero(buf < 0x80), buf.size)
+_SHIFTS = (np.arange(1, 10) * 7).astype(_U64)
+
+
+def read_varints(buf: np.ndarray, pos: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Varints starting at ``pos``: (values, next positions, ok); not ok where one does not end before
+    ``limit`` or is longer than 10 bytes (its value and next position are then meaningless).
+
+    The first byte of all is read in one step; the rest of the multi-byte ones (ids, 64-bit values) in
+    one window of their next 9 bytes, so the cost follows the varints read, not the buffer (a whole tile).
+    """
+    ok = pos < limit
+    b = buf[np.where(ok, pos, 0)]
+    val = (b & 0x7F).astype(_U64)
+    nxt = pos + 1
+    more = np.flatnonzero(ok & (b >= 0x80))
+    if more.size:
+        p = nxt[more]
+        w = buf[np.minimum(p[:, None] + np.arange(9), buf.size - 1)]  # past the end: caught by the limit
+        last = w < 0x80
+        k = np.argmax(last, axis=1)  # index of the ending byte in the window
+        end = p + k
+        good = last[np.arange(more.size), k] & (end < limit[more])
+        part = (w & 0x7F).astype(_U64) << _SHIFTS
+        part[np.arange(9) > k[:, None]] = 0
+        val[more] |= np.bitwise_or.reduce(part, axis=1)
+        nxt[more] = end + 1
+        ok[more[~good]] = False
+    return val, nxt, ok
 
 
 class Reader:
     """Random access to varints in one buffer: ``read(pos)`` decodes the varint at each position."""
 
-    def __init__(self, buf: np.ndarray, what: str, end_idx: np.ndarray | None = None) -> None:
+    def __init__(self, buf: np.ndarray, what: str) -> None:
         self.buf = buf
         self.what = what
-        # one pass over the buffer; callers reading the same buffer twice pass it in to pay it once
-        self.end_idx = end_positions(buf) if end_idx is None else end_idx
 
     def read(self, pos: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Varints starting at ``pos`` (each must end before ``limit``); returns (values, next positions)."""
-        end = self.end_idx[np.searchsorted(self.end_idx, pos)]
+        val, nxt, ok = read_varints(self.buf, pos, limit)
+        if not ok.all():
+            return self._checked(pos, limit)  # for the error to report
+        return val, nxt
+
+    def _checked(self, pos: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Like :meth:`read`, checking all varints first: truncation anywhere is reported before length."""
+        end_idx = np.append(np.flatnonzero(self.buf < 0x80), self.buf.size)  # varint-ending bytes
+        end = end_idx[np.searchsorted(end_idx, pos)]
         if (end >= limit).any():
             raise TileError(f"truncated varint in {self.what}")
         size = end - pos + 1
@@ -79,7 +115,7 @@ class Reader:
 
 def scan_messages(
     buf: np.ndarray, starts: np.ndarray, stops: np.ndarray, varint_fields: tuple[int, ...],
-    bytes_fields: tuple[int, ...], what: str, max_fields: int = 256, end_idx: np.ndarray | None = None,
+    bytes_fields: tuple[int, ...], what: str, max_fields: int = 256,
 ) -> tuple[dict[int, tuple[np.ndarray, np.ndarray]], dict[int, tuple[np.ndarray, np.ndarray]], np.ndarray]:
     """Read fields of many messages ``buf[starts[i]:stops[i]]`` at once.
 
@@ -87,11 +123,10 @@ def scan_messages(
     ``varint_fields``; ``ranges[f] = (start, stop)`` byte ranges (empty when absent) for each field in
     ``bytes_fields`` (length-delimited payloads, or the 4/8 bytes of fixed32/fixed64 fields); ``last`` is
     the number of the last requested field seen in each message (0 when none). Repeated occurrences keep
-    the last (protobuf's rule for singular fields); unknown fields are skipped. ``end_idx`` is
-    :func:`end_positions` of ``buf`` when the caller has it already.
+    the last (protobuf's rule for singular fields); unknown fields are skipped.
     """
     n = starts.size
-    rd = Reader(buf, what, end_idx)
+    rd = Reader(buf, what)
     varints = {f: (np.zeros(n, dtype=bool), np.zeros(n, dtype=_U64)) for f in varint_fields}
     ranges = {f: (np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)) for f in bytes_fields}
     last = np.zeros(n, dtype=np.int64)
