@@ -15,6 +15,7 @@ repr=..., compare=...)``, ``frozen``, ``slots``, ``eq``, ``__post_init__``, pick
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any, TypeVar, dataclass_transform, overload
 
 __all__ = ["FrozenInstanceError", "field", "fields", "record", "replace"]
@@ -77,15 +78,22 @@ def _repr(self: Any) -> str:
 def _eq(self: Any, other: Any) -> Any:
     if other.__class__ is not self.__class__:
         return NotImplemented
-    for n in self.__record_compare__:
-        a, b = getattr(self, n), getattr(other, n)
-        if a is not b and not a == b:
-            return False
-    return True
+    key = self.__record_key__
+    return key(self) == key(other)  # tuples: identity, then ==, field by field (as dataclasses)
 
 
 def _hash(self: Any) -> int:
-    return hash(tuple(getattr(self, n) for n in self.__record_compare__))
+    return hash(self.__record_key__(self))
+
+
+def _key_of(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """The compared fields as a tuple, read in C (records are hashed as dict keys in hot loops)."""
+    if len(names) >= 2:
+        return attrgetter(*names)
+    if len(names) == 1:
+        get = attrgetter(names[0])
+        return lambda obj: (get(obj),)
+    return lambda obj: ()
 
 
 def _frozen_setattr(self: Any, name: str, value: Any) -> None:
@@ -164,7 +172,8 @@ def _build(cls: type, frozen: bool, slots: bool, eq: bool) -> type:
             attrs[f.name] = f.default
     attrs["__record_fields__"] = tuple(flds)
     attrs["__record_repr__"] = tuple(f.name for f in flds if f.repr)
-    attrs["__record_compare__"] = tuple(f.name for f in flds if f.compare)
+    attrs["__record_compare__"] = compared = tuple(f.name for f in flds if f.compare)
+    attrs["__record_key__"] = staticmethod(_key_of(compared))
     attrs.setdefault("__repr__", _repr)
     if eq:
         attrs.setdefault("__eq__", _eq)
