@@ -341,9 +341,9 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
     return bucket if bucket.instances else None
 
 
-class _Stacks(dict[str, dict[int, Any]]):
-    """The glyphs of a label's font stacks, fetched on first use: a label whose layout is already
-    cached never looks its glyphs up."""
+class _Stacks(dict[str, Any]):
+    """The font stacks of a label's sections as shaping reads them (fontstack -> glyphs by code point),
+    made on first use: a label whose layout is already cached never looks its glyphs up."""
 
     def __init__(self, secs: Sequence[Section], res: SymbolResources) -> None:
         super().__init__()
@@ -353,7 +353,8 @@ class _Stacks(dict[str, dict[int, Any]]):
         if not self._ready:
             self._ready = True
             for s in self._secs:
-                self.setdefault(s.fontstack, {}).update(self._res.glyphs.glyphs(s.fontstack, (ord(c) for c in s.text)))
+                if s.fontstack not in self:
+                    self[s.fontstack] = self._res.glyphs.stack(s.fontstack)
         return self
 
 

@@ -47,6 +47,7 @@ class GlyphManager:
         self._resolved: dict[tuple[str, int], Glyph | None] = {}  # (font stack, code point) -> glyph
         self._warned: set[str] = set()
         self._lock = threading.Lock()
+        self._views: dict[str, FontGlyphs] = {}
 
     @staticmethod
     def _resolve(template: str, base_dir: str | None) -> str:
@@ -86,9 +87,17 @@ class GlyphManager:
             return self._resolved[key]  # each label looks its characters up again: answer from memory
         except KeyError:
             pass
-        g = self._lookup(fontstack, cp)
-        self._resolved[key] = g
+        with self._lock:  # a miss may load a range file: one thread at a time
+            g = self._lookup(fontstack, cp)
+            self._resolved[key] = g
         return g
+
+    def stack(self, fontstack: str) -> FontGlyphs:
+        """One font stack's glyphs as a read-only mapping (what shaping looks characters up in)."""
+        view = self._views.get(fontstack)
+        if view is None:
+            view = self._views[fontstack] = FontGlyphs(self, fontstack)
+        return view
 
     def _lookup(self, fontstack: str, cp: int) -> Glyph | None:
         start = (cp // 256) * 256
@@ -118,9 +127,32 @@ class GlyphManager:
 
     def glyphs(self, fontstack: str, codepoints: Iterable[int]) -> dict[int, Glyph]:
         out: dict[int, Glyph] = {}
-        with self._lock:
-            for cp in set(codepoints):
-                g = self.glyph(fontstack, cp)
-                if g is not None:
-                    out[cp] = g
+        for cp in set(codepoints):
+            g = self.glyph(fontstack, cp)
+            if g is not None:
+                out[cp] = g
         return out
+
+
+class FontGlyphs:
+    """A font stack's glyphs by code point, looked up (and their ranges loaded) on first use; shaping
+    reads it like a dict (``get``), so a label's glyphs need no dict of their own."""
+
+    __slots__ = ("_manager", "_fontstack")
+
+    def __init__(self, manager: GlyphManager, fontstack: str) -> None:
+        self._manager = manager
+        self._fontstack = fontstack
+
+    def get(self, cp: int, default: Glyph | None = None) -> Glyph | None:
+        g = self._manager.glyph(self._fontstack, cp)
+        return default if g is None else g
+
+    def __getitem__(self, cp: int) -> Glyph:
+        g = self._manager.glyph(self._fontstack, cp)
+        if g is None:
+            raise KeyError(cp)
+        return g
+
+    def __contains__(self, cp: object) -> bool:
+        return isinstance(cp, int) and self._manager.glyph(self._fontstack, cp) is not None
