@@ -353,8 +353,10 @@ class _Stacks(dict[str, Any]):
         if not self._ready:
             self._ready = True
             for s in self._secs:
-                if s.fontstack not in self:
-                    self[s.fontstack] = self._res.glyphs.stack(s.fontstack)
+                view = self.get(s.fontstack)
+                if view is None:
+                    view = self[s.fontstack] = self._res.glyphs.stack(s.fontstack)
+                view.ensure(s.text)
         return self
 
 

@@ -134,25 +134,17 @@ class GlyphManager:
         return out
 
 
-class FontGlyphs:
-    """A font stack's glyphs by code point, looked up (and their ranges loaded) on first use; shaping
-    reads it like a dict (``get``), so a label's glyphs need no dict of their own."""
-
-    __slots__ = ("_manager", "_fontstack")
+class FontGlyphs(dict[int, Glyph | None]):
+    """A font stack's glyphs by code point (None: the font has no such glyph), filled label by label
+    (:meth:`ensure`) from the glyph manager; shaping reads it as a plain dict, at C speed."""
 
     def __init__(self, manager: GlyphManager, fontstack: str) -> None:
+        super().__init__()
         self._manager = manager
         self._fontstack = fontstack
 
-    def get(self, cp: int, default: Glyph | None = None) -> Glyph | None:
-        g = self._manager.glyph(self._fontstack, cp)
-        return default if g is None else g
-
-    def __getitem__(self, cp: int) -> Glyph:
-        g = self._manager.glyph(self._fontstack, cp)
-        if g is None:
-            raise KeyError(cp)
-        return g
-
-    def __contains__(self, cp: object) -> bool:
-        return isinstance(cp, int) and self._manager.glyph(self._fontstack, cp) is not None
+    def ensure(self, text: str) -> None:
+        """Look up the characters of ``text`` not seen yet (loading their ranges if needed)."""
+        for cp in {ord(c) for c in text}:
+            if cp not in self:
+                self[cp] = self._manager.glyph(self._fontstack, cp)
