@@ -172,7 +172,7 @@ def _classify(
 ) -> SplitTile:
     """Decode the lengths of all recorded fields at once and sort them into features, keys and values."""
     u8 = np.frombuffer(buf, dtype=np.uint8)
-    tag = np.array(rec, dtype=np.int64)
+    tag = np.fromiter(rec, dtype=np.int64, count=len(rec))
     kind = (u8[tag] >> 3).astype(np.int64)
     q = tag + 1  # where the length varint starts
     if odd:

@@ -283,7 +283,7 @@ def _decode_layers(tile: SplitTile) -> dict[str, TileLayer]:
 
 def _packed_runs(
     buf: np.ndarray, starts: np.ndarray, stops: np.ndarray, what: str
-) -> tuple[np.ndarray, list[int]]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Decode the packed varint runs ``buf[starts[i]:stops[i]]``; returns values and per-run offsets."""
     lens = stops - starts
     nonempty = lens > 0
@@ -294,7 +294,7 @@ def _packed_runs(
     vals = decode_varints(sub, what)
     ends_before = np.concatenate(([0], np.cumsum(sub < 0x80)))
     offsets = ends_before[np.concatenate(([0], np.cumsum(lens)))]
-    return vals, offsets.tolist()
+    return vals, offsets
 
 
 def _properties(
@@ -303,10 +303,10 @@ def _properties(
 ) -> list[dict[str, Any]]:
     """Property dicts of all features; key/value indices are per layer, shifted into the joined lists."""
     tags, off = _packed_runs(buf, ts, te, "tags")
-    nf = len(off) - 1
+    nf = off.size - 1
     if tags.size == 0:
         return [{} for _ in range(nf)]
-    counts = np.diff(np.asarray(off))
+    counts = np.diff(off)
     if (counts & 1).any():
         bad = int(np.flatnonzero(counts & 1)[0])
         raise _BadFeature(bad, f"odd number of tags ({int(counts[bad])})")
@@ -328,9 +328,8 @@ def _properties(
     return [dict(islice(pairs, n)) for n in (counts >> 1).tolist()]
 
 
-def _walk(ints: np.ndarray, istart: list[int]) -> tuple[np.ndarray, ...]:
+def _walk(ints: np.ndarray, ist: np.ndarray) -> tuple[np.ndarray, ...]:
     """Find every command header: returns (position, feature, command id, count) sorted by position."""
-    ist = np.asarray(istart, dtype=np.int64)
     pos, stop = ist[:-1].copy(), ist[1:]
     live = np.flatnonzero(pos < stop)
     chunks: list[tuple[np.ndarray, ...]] = []
@@ -354,11 +353,11 @@ def _walk(ints: np.ndarray, istart: list[int]) -> tuple[np.ndarray, ...]:
         pos[live] = p + adv
         live = live[pos[live] < stop[live]]
     rest: list[list[int]] = [[], [], [], []]
-    il = ints.tolist() if live.size else []
     for f in live.tolist():
         i, end = int(pos[f]), int(stop[f])
+        base, il = i, ints[i:end].tolist()  # this feature's ints only, not the whole tile's
         while i < end:
-            c = il[i]
+            c = il[i - base]
             cid, cnt = c & 7, c >> 3
             if cid == _CLOSE_PATH:
                 step = 1
@@ -378,7 +377,7 @@ def _walk(ints: np.ndarray, istart: list[int]) -> tuple[np.ndarray, ...]:
 
 
 def _geometry(
-    ints: np.ndarray, istart: list[int], types: np.ndarray
+    ints: np.ndarray, istart: np.ndarray, types: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Decode all geometry of a layer: vertices (V, 2) and paths as [start, end) vertex ranges.
 
