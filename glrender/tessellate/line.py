@@ -3,7 +3,8 @@
 Each vertex of a line becomes a small sequence of output vertices (MapLibre's addCurrentVertex adds a
 left/right pair, addHalfVertex one fake-round pie slice). _line_joins decides the join of every vertex;
 here we count the output vertices per line vertex, give each line vertex a block of the output with a
-cumulative sum, and fill the blocks one join kind at a time over the matching vertex subset. The
+cumulative sum, and gather the pairs of every join kind over the matching vertex subset, then write
+them all with two scatters (buckets are small: the count of numpy calls is what costs). The
 triangles come from MapLibre's (e1, e, e2) state machine, rebuilt with running maxima. The arrays feed
 a port of MapLibre's line.vertex.glsl directly: see LineMesh.
 """
@@ -31,6 +32,7 @@ from ._line_joins import (
     line_segments,
     plan_vertices,
 )
+from ._line_out import LineOut, PairBatch
 from .distance import apply_distance_resets
 
 # MapLibre's packing limits, reproduced when asked so our output equals what its shader receives.
@@ -190,71 +192,6 @@ def tessellate_lines(
     return _emit(plan, counts, line_ids, lengths, reset_distance, quantize, q_dist, unit)
 
 
-class _Out:
-    """Output half-vertices of all lines; each vertex's block starts at ``off`` (see _emit)."""
-
-    def __init__(self, p: VertexPlan, nv: np.ndarray, vertex_line: np.ndarray) -> None:
-        ends = np.cumsum(nv)
-        self.off = ends - nv
-        n = int(ends[-1])
-        # Most output vertices sit on their line vertex at its distance; sharp-corner pairs override.
-        # Each float32 (x, y) row repeated as one 8-byte item: numpy's 1-d repeat is much faster.
-        pos32 = p.pos.astype(np.float32)
-        self.pos = np.repeat(pos32.view(np.int64).ravel(), nv).view(np.float32).reshape(-1, 2)
-        self.dist = np.repeat(p.d_cur, nv)
-        self.line = np.repeat(vertex_line, nv)
-        self.ext = np.empty((n, 2), np.float32)
-        self.ex, self.ey = self.ext[:, 0], self.ext[:, 1]  # views: written in place
-        self.round = np.zeros(n, bool)
-        self.up = np.zeros(n, bool)
-        self.half = np.zeros(n, bool)  # fake-round pie slices (no distance-restart check there)
-        self.dir = np.zeros(n, np.float32)
-
-    def _pairs(self, o: np.ndarray, normal: np.ndarray, end_l: np.ndarray | float,
-               end_r: np.ndarray | float) -> np.ndarray:
-        """MapLibre's addCurrentVertex: left (down) vertex at output slots ``o``, right (up) after it.
-        Returns the right slots."""
-        o1 = o + 1
-        nx, ny = normal[:, 0], normal[:, 1]
-        self.ex[o] = nx + ny * end_l
-        self.ey[o] = ny - nx * end_l
-        self.ex[o1] = ny * end_r - nx
-        self.ey[o1] = -ny - nx * end_r
-        self.up[o1] = True
-        return o1
-
-    def even_pairs(self, slots: list[np.ndarray], normals: list[np.ndarray], ends: list[float]) -> None:
-        """Pairs whose two ends are the same number per group (0 unless a round cap or join quad).
-        All groups go through one scatter: at these sizes the numpy call count is the cost. An end
-        of 0 leaves the direction +0; the round quads (ends +-1) get the round flag."""
-        if not slots:
-            return
-        o = np.concatenate(slots)
-        normal = np.concatenate(normals)
-        if not any(ends):
-            self._pairs(o, normal, 0.0, 0.0)
-            return
-        end = np.repeat(np.array(ends), [len(g) for g in slots])
-        o1 = self._pairs(o, normal, end, end)
-        rnd = end != 0
-        self.round[o] = rnd
-        self.round[o1] = rnd
-        self.dir[o] = end  # sign(end), +0 included
-        self.dir[o1] = 0.0 - end  # -sign(end), but +0 for 0
-
-    def sided_pairs(self, slots: list[np.ndarray], normals: list[np.ndarray], end_l: list[np.ndarray],
-                    end_r: list[np.ndarray]) -> None:
-        """Pairs with an end per vertex (square caps, bevels): directions sign(end_l) and -sign(end_r),
-        -0 included, as MapLibre's addCurrentVertex computes them."""
-        if not slots:
-            return
-        o = np.concatenate(slots)
-        el, er = np.concatenate(end_l), np.concatenate(end_r)
-        o1 = self._pairs(o, np.concatenate(normals), el, er)
-        self.dir[o] = np.sign(el)
-        self.dir[o1] = -np.sign(er)
-
-
 def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.ndarray,
           reset_distance: bool, quantize: bool, quantize_distance: bool, unit: float) -> LineMesh:
     # Output block of a vertex: sharp-corner pair before it, group A pairs, fake-round pie slices,
@@ -267,57 +204,33 @@ def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.n
     a0 = 2 * p.pre
     b0 = a0 + 2 * n_a + n_half
     nv = b0 + 2 * (n_b + p.post)
-    out = _Out(p, nv, np.repeat(line_ids, counts))
+    out = LineOut(p, nv, np.repeat(line_ids, counts))
     base_a = out.off + a0  # first pair of group A
     base_b = out.off + b0  # first pair of group B
     # Join kinds present: the work for absent ones (most of them in a typical bucket) is skipped.
     kinds = np.bincount(code, minlength=len(_N_A_FIXED)).tolist()
 
-    # Pairs are gathered per join kind, then written with two scatters (see _Out.even_pairs).
-    even_o: list[np.ndarray] = []
-    even_n: list[np.ndarray] = []
-    even_end: list[float] = []
-    sided_o: list[np.ndarray] = []
-    sided_n: list[np.ndarray] = []
-    sided_l: list[np.ndarray] = []
-    sided_r: list[np.ndarray] = []
-
+    pairs = PairBatch()
     # Sharp-corner points before and after the vertex.
     qi, pi = p.pre_idx, p.post_idx
     if len(qi) or len(pi):
         o = np.concatenate([out.off[qi], out.off[pi] + nv[pi] - 2])
-        even_o.append(o)
-        even_n.append(np.concatenate([p.prev_n[qi], p.next_n[pi]]))
-        even_end.append(0.0)
+        pairs.even(o, np.concatenate([p.prev_n[qi], p.next_n[pi]]), 0.0)
         out.pos[o] = out.pos[o + 1] = np.concatenate([p.pre_pos[qi], p.post_pos[pi]])
         out.dist[o] = out.dist[o + 1] = np.concatenate([p.d_pre[qi], p.d_post[pi]])
 
     if kinds[MITER]:
         vs = np.flatnonzero(code == MITER)
-        even_o.append(base_a[vs])
-        even_n.append(p.join_n[vs] * p.miter[vs, None])
-        even_end.append(0.0)
+        pairs.even(base_a[vs], p.join_n[vs] * p.miter[vs, None], 0.0)
     if kinds[BUTT] or kinds[SQUARE]:
         vs = np.flatnonzero((code == BUTT) | (code == SQUARE))
         sq = np.where(code[vs] == SQUARE, np.where(p.has_prev[vs], 1.0, -1.0), 0.0)
-        sided_o.append(base_a[vs])
-        sided_n.append(p.join_n[vs])
-        sided_l.append(sq)
-        sided_r.append(sq)
+        pairs.sided(base_a[vs], p.join_n[vs], sq, sq)
     if kinds[FLIPBEVEL]:
         vs = np.flatnonzero(code == FLIPBEVEL)
-        # MapLibre can only extrude 2 widths, so past a miter of 2 it flips a short bevel vector.
-        prev_n, next_n, join_n, miter = p.prev_n[vs], p.next_n[vs], p.join_n[vs], p.miter[vs]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            s = prev_n + next_n
-            d = prev_n - next_n
-            bevel_len = miter * np.sqrt((s * s).sum(1)) / np.sqrt((d * d).sum(1))
-            sign = np.where(p.turns_left[vs], -1.0, 1.0)
-            perp = np.stack([-join_n[:, 1], join_n[:, 0]], axis=1) * (bevel_len * sign)[:, None]
-        flip = np.where((miter > 100)[:, None], -next_n, perp)
-        even_o += [base_a[vs], base_a[vs] + 2]
-        even_n += [flip, -flip]
-        even_end += [0.0, 0.0]
+        flip = _flip_bevel(p, vs)
+        pairs.even(base_a[vs], flip, 0.0)
+        pairs.even(base_a[vs] + 2, -flip, 0.0)
 
     if kinds[BEVEL] or kinds[FAKEROUND]:
         # Bevel and fake round joins only happen between two segments (ends get caps), so both
@@ -327,10 +240,8 @@ def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.n
             off = -np.sqrt(p.miter[vs] ** 2 - 1)
         tl = p.turns_left[vs]
         off_a, off_b = np.where(tl, off, 0.0), np.where(tl, 0.0, off)
-        sided_o += [base_a[vs], base_b[vs]]
-        sided_n += [p.prev_n[vs], p.next_n[vs]]
-        sided_l += [off_a, -off_a]
-        sided_r += [off_b, -off_b]
+        pairs.sided(base_a[vs], p.prev_n[vs], off_a, off_b)
+        pairs.sided(base_b[vs], p.next_n[vs], -off_a, -off_b)
     if kinds[FAKEROUND]:
         vs = np.flatnonzero(n_half)
         if len(vs):
@@ -348,16 +259,13 @@ def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.n
         rv = np.flatnonzero(code == ROUND)
         vs = rv[p.has_prev[rv]]
         o, n = base_a[vs], p.prev_n[vs]
-        even_o += [o, o + 2]
-        even_n += [n, n]
-        even_end += [0.0, 1.0]
+        pairs.even(o, n, 0.0)
+        pairs.even(o + 2, n, 1.0)
         vs = rv[p.has_next[rv]]
         o, n = base_b[vs], p.next_n[vs]
-        even_o += [o, o + 2]
-        even_n += [n, n]
-        even_end += [-1.0, 0.0]
-    out.even_pairs(even_o, even_n, even_end)
-    out.sided_pairs(sided_o, sided_n, sided_l, sided_r)
+        pairs.even(o, n, -1.0)
+        pairs.even(o + 2, n, 0.0)
+    pairs.write(out)
 
     pos, ext, rnd, up, direction, dist, line = out.pos, out.ext, out.round, out.up, out.dir, out.dist, out.line
     if reset_distance:
@@ -365,20 +273,7 @@ def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.n
             pos, ext, rnd, up, direction, dist, line, out.half, MAX_LINE_DISTANCE / 2 * unit)
     indices = _strip_triangles(up, line)
     if quantize:
-        # Done in float64 so halves round as MapLibre's Math.round does on doubles. MapLibre stores
-        # round(63 * extrude) + 128 in an unsigned byte, which wraps: a miter longer than about two
-        # widths (a line-miter-limit above 2) comes out flipped, and its render tests show it.
-        q = ext.astype(np.float64)
-        q *= EXTRUDE_SCALE
-        q += 0.5
-        np.floor(q, out=q)  # js_round
-        # The byte wrap changes nothing when every value fits (written so that a NaN still wraps).
-        if not (q.min(initial=0.0) >= -128 and q.max(initial=0.0) <= 127):
-            q += 128
-            np.mod(q, 256, out=q)
-            q -= 128
-        q /= EXTRUDE_SCALE
-        ext = q.astype(np.float32)
+        ext = _quantize_extrude(ext)
     if quantize_distance:
         step = unit / LINE_DISTANCE_SCALE
         dist = np.floor(dist / step) * step
@@ -390,6 +285,36 @@ def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.n
         pos=pos, extrude=ext, normal=normal, direction=direction, linesofar=dist.astype(np.float32),
         line_index=line, indices=indices, line_lengths=lengths.astype(np.float32),
     )
+
+
+def _flip_bevel(p: VertexPlan, vs: np.ndarray) -> np.ndarray:
+    """MapLibre can only extrude 2 widths, so past a miter of 2 it flips a short bevel vector."""
+    prev_n, next_n, join_n, miter = p.prev_n[vs], p.next_n[vs], p.join_n[vs], p.miter[vs]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = prev_n + next_n
+        d = prev_n - next_n
+        bevel_len = miter * np.sqrt((s * s).sum(1)) / np.sqrt((d * d).sum(1))
+        sign = np.where(p.turns_left[vs], -1.0, 1.0)
+        perp = np.stack([-join_n[:, 1], join_n[:, 0]], axis=1) * (bevel_len * sign)[:, None]
+    return np.where((miter > 100)[:, None], -next_n, perp)
+
+
+def _quantize_extrude(ext: np.ndarray) -> np.ndarray:
+    """The extrusion MapLibre's packed byte holds. Done in float64 so halves round as MapLibre's
+    Math.round does on doubles. MapLibre stores round(63 * extrude) + 128 in an unsigned byte, which
+    wraps: a miter longer than about two widths (a line-miter-limit above 2) comes out flipped, and
+    its render tests show it."""
+    q = ext.astype(np.float64)
+    q *= EXTRUDE_SCALE
+    q += 0.5
+    np.floor(q, out=q)  # js_round
+    # The byte wrap changes nothing when every value fits (written so that a NaN still wraps).
+    if not (q.min(initial=0.0) >= -128 and q.max(initial=0.0) <= 127):
+        q += 128
+        np.mod(q, 256, out=q)
+        q -= 128
+    q /= EXTRUDE_SCALE
+    return q.astype(np.float32)
 
 
 def _restart_distances(
