@@ -149,7 +149,17 @@ def clip_lines(lines: list[np.ndarray], x1: float, y1: float, x2: float, y2: flo
     """
     out: list[list[tuple[float, float]]] = []
     for line in lines:
-        pts = [(float(x), float(y)) for x, y in np.asarray(line, np.float64)]
+        arr = np.asarray(line, np.float64)
+        if len(arr) >= 2 and bool(((arr[:, 0] >= x1) & (arr[:, 0] < x2) & (arr[:, 1] >= y1)
+                                   & (arr[:, 1] < y2)).all()):
+            # Wholly inside (most lines of a tile): nothing is cut, so the segment walk below would
+            # only copy the points, joining them to the previous part when it ends where this starts.
+            whole = list(map(tuple, arr.tolist()))
+            if not out or out[-1][-1] != whole[0]:
+                out.append([whole[0]])
+            out[-1].extend(whole[1:])
+            continue
+        pts = [(float(x), float(y)) for x, y in arr]
         for p0, p1 in zip(pts, pts[1:], strict=False):
             skip = False
             # MapLibre's order (left, top, right, bottom) decides how the rounded cut points come out

@@ -32,6 +32,7 @@ def line_circles(line: np.ndarray, anchor: tuple[float, float], segment: int, le
     centred on the anchor, plus spare ones beyond its ends for labels that grow in pitched views."""
     if height <= 0:
         return None
+    pts = line.tolist()  # Python floats: element access in the walks below is several times faster
     size = max(10.0 * box_scale, height)
     step = size / 2
     n_boxes = max(int(math.floor(length / step)), 1)
@@ -49,12 +50,12 @@ def line_circles(line: np.ndarray, anchor: tuple[float, float], segment: int, le
                 return None  # no room before the start of the line
             break
         index -= 1
-        q = line[index]
+        q = pts[index]
         anchor_dist -= math.hypot(q[0] - p[0], q[1] - p[1])
         p = (float(q[0]), float(q[1]))
         if anchor_dist <= pad_start:
             break
-    seg_len = float(math.hypot(*(line[index + 1] - line[index])))
+    seg_len = math.hypot(pts[index + 1][0] - pts[index][0], pts[index + 1][1] - pts[index][1])
     centers: list[tuple[float, float]] = []
     dists: list[float] = []
     for i in range(-n_pad, n_boxes + n_pad):
@@ -71,15 +72,15 @@ def line_circles(line: np.ndarray, anchor: tuple[float, float], segment: int, le
         while anchor_dist + seg_len < d:
             anchor_dist += seg_len
             index += 1
-            if index + 1 >= len(line):
+            if index + 1 >= len(pts):
                 stop = True
                 break
-            seg_len = float(math.hypot(*(line[index + 1] - line[index])))
+            seg_len = math.hypot(pts[index + 1][0] - pts[index][0], pts[index + 1][1] - pts[index][1])
         if stop:
             break
         t = (d - anchor_dist) / seg_len if seg_len else 0.0
-        a, b = line[index], line[index + 1]
-        centers.append((float(a[0] + (b[0] - a[0]) * t), float(a[1] + (b[1] - a[1]) * t)))
+        a, b = pts[index], pts[index + 1]
+        centers.append((a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t))
         dists.append(0.0 if abs(d - first_offset) < step else (d - first_offset) * 0.8)
     if not centers:
         return None
