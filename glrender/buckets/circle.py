@@ -23,37 +23,35 @@ CIRCLE_PROPS: PropTable = {
 }
 
 
-def _points(f: Feature) -> np.ndarray:
-    if f.geom_type == POINT:
-        arrs = list(f.geometry)
-    elif f.geom_type == LINESTRING:
-        arrs = list(f.geometry)
-    elif f.geom_type == POLYGON:
-        arrs = [ring for poly in f.geometry for ring in poly]
-    else:
-        arrs = []
-    arrs = [a for a in arrs if len(a)]
-    return np.concatenate(arrs) if arrs else np.zeros((0, 2))
-
-
 def build_circle(layer: Any, features: Sequence[Feature], tile: TileID, extent: int) -> Bucket | None:
     feats = sort_by_key(layer, list(features), "circle-sort-key", float(tile.overscaled_z))
-    pts: list[np.ndarray] = []
-    owner: list[np.ndarray] = []
+    # Every point of every feature (all vertices of lines and polygons) in feature order, with its
+    # feature's index: gathered in one pass, then filtered with one mask.
+    parts: list[np.ndarray] = []
+    owners: list[int] = []
     for i, f in enumerate(feats):
-        p = _points(f)
-        if len(p) == 0:
+        gt = f.geom_type
+        if gt == POINT or gt == LINESTRING:
+            arrs = f.geometry
+        elif gt == POLYGON:
+            arrs = [ring for poly in f.geometry for ring in poly]
+        else:
             continue
-        # Points outside the tile square belong to the neighbouring tile (each is drawn once).
-        inside = (p[:, 0] >= 0) & (p[:, 0] < extent) & (p[:, 1] >= 0) & (p[:, 1] < extent)
-        p = p[inside]
-        if len(p):
-            pts.append(p)
-            owner.append(np.full(len(p), i, dtype=np.int32))
-    if not pts:
+        for a in arrs:
+            if len(a):
+                parts.append(a)
+                owners.append(i)
+    if not parts:
         return None
-    allp = np.concatenate(pts)
-    own = np.concatenate(owner)
+    lens = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    allp = np.concatenate(parts)
+    own = np.repeat(np.asarray(owners, dtype=np.int32), lens)
+    # Points outside the tile square belong to the neighbouring tile (each is drawn once).
+    inside = (allp[:, 0] >= 0) & (allp[:, 0] < extent) & (allp[:, 1] >= 0) & (allp[:, 1] < extent)
+    if not inside.all():
+        allp, own = allp[inside], own[inside]
+    if len(allp) == 0:
+        return None
     mesh = tessellate_points(allp)
     return Bucket(
         layer_type="circle",
