@@ -1,7 +1,8 @@
 """Vectorised protobuf wire-format helpers used by the MVT decoder.
 
 Instead of parsing one message at a time, these functions advance *all* messages of a kind (e.g. every
-feature of a layer) one field per numpy step, so the Python cost is per field position, not per message.
+feature of the chosen layers of a tile) one field per numpy step, so the Python cost is per field position,
+not per message. Messages are ``[start, stop)`` offsets into one buffer, the whole decompressed tile.
 """
 
 from __future__ import annotations
@@ -15,11 +16,17 @@ _U64 = np.uint64
 
 def ranges_index(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Concatenation of ``arange(s, s + n)`` for every (s, n), without a Python loop."""
-    total = int(lengths.sum())
+    keep = lengths > 0
+    s, n = starts[keep], lengths[keep]
+    total = int(n.sum())
     if total == 0:
         return np.zeros(0, dtype=np.int64)
-    first = np.cumsum(lengths) - lengths  # output offset of each range
-    return np.repeat(starts - first, lengths) + np.arange(total)
+    # steps of 1, with a jump where each range begins, summed in place: one array of the output's size
+    # (tile-sized temporaries are fresh pages, so each costs page faults in a new process)
+    idx = np.ones(total, dtype=np.int64)
+    idx[0] = s[0]
+    idx[(np.cumsum(n) - n)[1:]] = s[1:] - (s[:-1] + n[:-1] - 1)
+    return np.cumsum(idx, out=idx)
 
 
 def decode_varints(buf: bytes | np.ndarray, what: str = "varints") -> np.ndarray:
@@ -28,19 +35,23 @@ def decode_varints(buf: bytes | np.ndarray, what: str = "varints") -> np.ndarray
     A run ending mid-varint or a varint longer than 10 bytes raises :class:`TileError` naming ``what``.
     """
     b = np.frombuffer(buf, dtype=np.uint8) if not isinstance(buf, np.ndarray) else buf
+    return decode_varints_ends(b, what)[0]
+
+
+def decode_varints_ends(b: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`decode_varints` of ``b``, plus the position of each varint's last byte (None: every byte)."""
     n = b.size
     if n == 0:
-        return np.zeros(0, dtype=_U64)
+        return np.zeros(0, dtype=_U64), None
     ends = b < 0x80
     if not ends[-1]:
         raise TileError(f"truncated varint at the end of {what} ({n} bytes)")
     end_idx = np.flatnonzero(ends)
+    if end_idx.size == n:
+        return b.astype(_U64), None  # fast path: every value below 128
     sizes = np.diff(end_idx, prepend=-1)
-    longest = int(sizes.max())
-    if longest > 10:
+    if int(sizes.max()) > 10:
         raise TileError(f"varint longer than 10 bytes in {what}")
-    if longest == 1:
-        return b.astype(_U64)  # fast path: every value below 128
     # from each varint's last (most significant) byte backwards, one step per byte on the values that long:
     # most are 1-2 bytes, so this touches far fewer elements than shifting every byte into place
     val = b[end_idx].astype(_U64)
@@ -50,7 +61,7 @@ def decode_varints(buf: bytes | np.ndarray, what: str = "varints") -> np.ndarray
         val[idx] = (val[idx] << _U64(7)) | (b[end_idx[idx] - k] & 0x7F)
         k += 1
         idx = idx[sizes[idx] > k]
-    return val
+    return val, end_idx
 
 
 _SHIFTS = (np.arange(1, 10) * 7).astype(_U64)

@@ -28,7 +28,7 @@ import numpy as np
 
 from glrender.errors import TileError
 from glrender.tiles._split import SplitTile, split_tile
-from glrender.tiles._wire import decode_varints, ranges_index, read_varints, scan_messages
+from glrender.tiles._wire import decode_varints, decode_varints_ends, ranges_index, read_varints, scan_messages
 from glrender.tiles.features import LINESTRING, POINT, POLYGON, Feature, TileLayer
 
 __all__ = ["decode_tile", "decode_varints", "classify_rings", "ring_areas"]
@@ -291,9 +291,10 @@ def _packed_runs(
         bad = int(np.flatnonzero(nonempty)[np.flatnonzero(buf[stops[nonempty] - 1] >= 0x80)[0]])
         raise _BadFeature(bad, f"truncated varint in {what}")
     sub = buf[ranges_index(starts, lens)]
-    vals = decode_varints(sub, what)
-    ends_before = np.concatenate(([0], np.cumsum(sub < 0x80)))
-    offsets = ends_before[np.concatenate(([0], np.cumsum(lens)))]
+    vals, end_idx = decode_varints_ends(sub, what)
+    at = np.concatenate(([0], np.cumsum(lens)))  # where each run starts in sub
+    # values before each run = varints ending before its first byte
+    offsets = at if end_idx is None else np.searchsorted(end_idx, at)
     return vals, offsets
 
 
