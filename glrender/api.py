@@ -187,6 +187,9 @@ class Renderer:
                 frame.gpu.ctx.__enter__()
                 arr = frame.render(cam, frame_plan, light=self.style.light, global_state=gstate,
                                    sprites=sprites, place=frame_plan.placed if labels else None)
+            except BaseException:
+                frame_plan.cancel()  # the planner stops after its current layer
+                raise
             finally:
                 frame_plan.wait()
         return Image(arr)

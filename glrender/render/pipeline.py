@@ -39,19 +39,24 @@ class PlannedFrame:
                  place: Callable[[Sequence[LayerWork]], dict[str, LayerWork]] | None) -> None:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._place = place
+        self._cancelled = False
         self._job: Future[dict[str, LayerWork] | None] = executor.submit(self._run, works)
 
     def _run(self, works: Iterator[LayerWork]) -> dict[str, LayerWork] | None:
         planned: list[LayerWork] = []
         try:
             for w in works:
+                if self._cancelled:
+                    return None
                 planned.append(w)
                 self._queue.put(w)
         except BaseException as exc:  # re-raised in the drawing thread, where the render was asked for
             self._queue.put(_Failed(exc))
             raise
         self._queue.put(_END)
-        return self._place(planned) if self._place is not None else None
+        if self._cancelled or self._place is None:
+            return None
+        return self._place(planned)
 
     def __iter__(self) -> Iterator[LayerWork]:
         while True:
@@ -67,6 +72,10 @@ class PlannedFrame:
         has seen, which the planner already knows."""
         result = self._job.result()
         return result if result is not None else {}
+
+    def cancel(self) -> None:
+        """Stop planning after the layer in hand (the drawing side failed: nothing more is needed)."""
+        self._cancelled = True
 
     def wait(self) -> None:
         """Block until the planner is done with this frame, whatever happened to it (the caller's lock

@@ -79,3 +79,27 @@ def test_a_planning_error_reaches_the_drawing_thread() -> None:
         assert [w.layer.id for w in PlannedFrame(ex, _works(2), None)] == ["l0", "l1"]
     finally:
         ex.shutdown()
+
+
+def test_cancel_stops_the_planner_early() -> None:
+    planned: list[int] = []
+    gate = threading.Event()
+
+    def works() -> Iterator[LayerWork]:
+        for i in range(1000):
+            planned.append(i)
+            if i == 2:
+                gate.wait(5)  # hold the planner until the frame is cancelled
+            yield LayerWork(_Layer(i), [])
+
+    placed: list[int] = []
+    ex = planner()
+    try:
+        frame = PlannedFrame(ex, works(), lambda ws: placed.append(len(ws)) or {})
+        frame.cancel()
+        gate.set()
+        frame.wait()
+        assert len(planned) < 10
+        assert placed == []  # no placement for a cancelled frame
+    finally:
+        ex.shutdown()
