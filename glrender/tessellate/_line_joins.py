@@ -38,6 +38,7 @@ class VertexPlan:
     cos_angle: np.ndarray
     turns_left: np.ndarray
     code: np.ndarray  # join kind after fallbacks, or the cap kind at line ends
+    kinds: list[int]  # vertex count per code
     has_prev: np.ndarray
     has_next: np.ndarray
     n_fake: np.ndarray  # pie slices of a fake round join (0 at every other vertex)
@@ -95,10 +96,6 @@ def plan_vertices(
     ends = np.cumsum(counts)
     line_start = ends - counts
     line_end = ends - 1
-    first = np.zeros(k, bool)
-    first[line_start] = True
-    last = np.zeros(k, bool)
-    last[line_end] = True
     any_closed = closed is not None and bool(closed.any())
     if closed is not None and any_closed:
         ring_first, ring_last = line_start[closed], line_end[closed]
@@ -122,11 +119,10 @@ def plan_vertices(
         prev_n[ring_first] = next_n[ring_last - 1]
     next_n[open_last] = prev_n[open_last]
     prev_n[open_first] = next_n[open_first]
-    has_prev = ~first
-    has_next = ~last
-    if any_closed:
-        has_prev[ring_first] = True
-        has_next[ring_last] = True
+    has_prev = np.ones(k, bool)
+    has_prev[open_first] = False
+    has_next = np.ones(k, bool)
+    has_next[open_last] = False
 
     px, py, nx, ny = prev_n[:, 0], prev_n[:, 1], next_n[:, 0], next_n[:, 1]
     join_n = prev_n + next_n
@@ -165,9 +161,11 @@ def plan_vertices(
     bev = code == BEVEL
     code[bev & (miter > 2)] = FLIPBEVEL
     code[bev & (miter < limit)] = MITER
+    # Join kinds present: the emitter skips the work of absent ones (most of them in a typical bucket).
+    kinds = np.bincount(code, minlength=ROUND + 1).tolist()
     n_fake = np.zeros(k, np.int64)
-    fr = np.flatnonzero(code == FAKEROUND)
-    if len(fr):
+    if kinds[FAKEROUND]:
+        fr = np.flatnonzero(code == FAKEROUND)
         approx_angle = 2 * np.sqrt(np.maximum(2 - 2 * cos_half[fr], 0.0))
         n_fake[fr] = js_round(approx_angle * 180 / np.pi / DEG_PER_TRIANGLE)
 
@@ -182,8 +180,8 @@ def plan_vertices(
         d_cur = _cumulative(in_len, line_start, counts)
         return VertexPlan(
             pos=pts, prev_n=prev_n, next_n=next_n, join_n=join_n, miter=miter, cos_angle=cos_angle,
-            turns_left=turns_left, code=code, has_prev=has_prev, has_next=has_next, n_fake=n_fake,
-            pre=none, pre_idx=no_idx, pre_pos=pts, post=none, post_idx=no_idx, post_pos=pts,
+            turns_left=turns_left, code=code, kinds=kinds, has_prev=has_prev, has_next=has_next,
+            n_fake=n_fake, pre=none, pre_idx=no_idx, pre_pos=pts, post=none, post_idx=no_idx, post_pos=pts,
             d_pre=d_cur, d_cur=d_cur, d_post=d_cur,
         )
 
@@ -191,13 +189,19 @@ def plan_vertices(
     # incoming segment. The "before" point is measured from where the incoming segment really starts
     # (the previous vertex's "after" point), exactly as MapLibre reuses the moved vertex.
     sco = sharp_corner_offset
-    post = sharp & ~last & (seg_len > 2 * sco)
+    # Sharp corners are middle vertices, so only a ring's ends need excluding (its last vertex
+    # repeats the first; its first has no incoming segment in this batch).
+    post = sharp & (seg_len > 2 * sco)
+    if any_closed:
+        post[ring_last] = False
     pi = np.flatnonzero(post)
     post_pos = pts.copy()
     post_pos[pi] += js_round(seg[pi] * (sco / seg_len[pi])[:, None] / grid) * grid
     moved = pi + 1  # segments starting at a moved point are shorter
     in_len[moved] = _dist(pts[moved], post_pos[pi])
-    pre = sharp & ~first & (in_len > 2 * sco)
+    pre = sharp & (in_len > 2 * sco)
+    if any_closed:
+        pre[ring_first] = False
     qi = np.flatnonzero(pre)
     seg_start = post_pos[qi - 1]
     pre_pos = pts.copy()
@@ -216,8 +220,8 @@ def plan_vertices(
 
     return VertexPlan(
         pos=pts, prev_n=prev_n, next_n=next_n, join_n=join_n, miter=miter, cos_angle=cos_angle,
-        turns_left=turns_left, code=code, has_prev=has_prev, has_next=has_next, n_fake=n_fake,
-        pre=pre, pre_idx=qi, pre_pos=pre_pos, post=post, post_idx=pi, post_pos=post_pos,
+        turns_left=turns_left, code=code, kinds=kinds, has_prev=has_prev, has_next=has_next,
+        n_fake=n_fake, pre=pre, pre_idx=qi, pre_pos=pre_pos, post=post, post_idx=pi, post_pos=post_pos,
         d_pre=d_pre, d_cur=d_cur, d_post=d_post,
     )
 
@@ -226,5 +230,6 @@ def _cumulative(total: np.ndarray, line_start: np.ndarray, counts: np.ndarray) -
     """Running sum of ``total`` restarting at each line: one cumulative sum over the batch minus the
     sum before the line's first vertex."""
     d = np.cumsum(total)
-    d -= np.repeat(d[line_start] - total[line_start], counts)
+    if len(counts) > 1:  # a single line would subtract exactly 0 (total[0] - total[0])
+        d -= np.repeat(d[line_start] - total[line_start], counts)
     return d

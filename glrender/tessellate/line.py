@@ -196,19 +196,25 @@ def _emit(p: VertexPlan, counts: np.ndarray, line_ids: np.ndarray, lengths: np.n
           reset_distance: bool, quantize: bool, quantize_distance: bool, unit: float) -> LineMesh:
     # Output block of a vertex: sharp-corner pair before it, group A pairs, fake-round pie slices,
     # group B pairs, sharp-corner pair after it. Pair counts by join kind are table lookups.
-    code = p.code
+    code, kinds = p.code, p.kinds
     n_a = _N_A_FIXED[code]
     n_a += _N_A_PREV[code] * p.has_prev
     n_b = _N_B_NEXT[code] * p.has_next
-    n_half = np.maximum(p.n_fake - 1, 0)  # n_fake is 0 except at fake round joins
-    a0 = 2 * p.pre
-    b0 = a0 + 2 * n_a + n_half
-    nv = b0 + 2 * (n_b + p.post)
+    b0 = 2 * n_a  # first pair of group B, from the vertex's first pair of group A
+    if kinds[FAKEROUND]:
+        n_half = np.maximum(p.n_fake - 1, 0)  # n_fake is 0 except at fake round joins
+        b0 += n_half
+    a0: np.ndarray | int  # first pair of group A: after the sharp-corner pair before the vertex
+    if len(p.pre_idx) or len(p.post_idx):
+        a0 = 2 * p.pre
+        b0 += a0
+        nv = b0 + 2 * (n_b + p.post)
+    else:
+        a0 = 0
+        nv = b0 + 2 * n_b
     out = LineOut(p, nv, np.repeat(line_ids, counts))
     base_a = out.off + a0  # first pair of group A
     base_b = out.off + b0  # first pair of group B
-    # Join kinds present: the work for absent ones (most of them in a typical bucket) is skipped.
-    kinds = np.bincount(code, minlength=len(_N_A_FIXED)).tolist()
 
     pairs = PairBatch()
     # Sharp-corner points before and after the vertex.
