@@ -6,10 +6,9 @@ vertices of a batch at once. The emitting half (turning these decisions into ver
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from .._record import record
 from ._batch import js_round
 
 # Join kinds after MapLibre's per-vertex fallbacks (round -> miter/fakeround, miter -> bevel -> flipbevel).
@@ -23,7 +22,7 @@ SHARP_CORNER_OFFSET = 15  # in pixels at overscaling 1
 DEG_PER_TRIANGLE = 20  # angle per pie slice of a fake round join
 
 
-@dataclass
+@record
 class VertexPlan:
     """Everything the emitter needs per (deduplicated) line vertex; arrays are (K,) or (K, 2).
 

@@ -12,10 +12,10 @@ a port of MapLibre's line.vertex.glsl directly: see LineMesh.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
+from .._record import record
 from ._batch import as_flags, close_rings, drop_repeats_owned, flatten, starts_of
 from ._line_joins import (
     BEVEL,
@@ -44,7 +44,7 @@ MAX_LINE_DISTANCE = 2.0**14 / LINE_DISTANCE_SCALE
 MAPLIBRE_EXTENT = 8192
 
 
-@dataclass
+@record
 class LineMesh:
     """Vertices and triangles of a batch of lines, one row per vertex, ready for a line shader.
 
