@@ -11,17 +11,18 @@ vectorised. Layout by ``geom_type``:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from glrender._record import field, record
 
 POINT = 1
 LINESTRING = 2
 POLYGON = 3
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Feature:
     geom_type: int
     geometry: list[Any]
@@ -40,7 +41,7 @@ class Feature:
         return "Unknown"
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class TileLayer:
     name: str
     extent: int
