@@ -18,8 +18,8 @@ from glrender.errors import RenderError
 from glrender.geo.camera import MAX_PITCH, MAX_ZOOM, Camera
 from glrender.geo.mercator import zoom_for_bbox
 from glrender.gpu import preload
-from glrender.render.pipeline import PlannedFrame, planner
-from glrender.render.plan import BucketCache, plan_layers
+from glrender.render.pipeline import InlineFrame, PlannedFrame, planner
+from glrender.render.plan import BucketCache, plan_is_cached, plan_layers
 from glrender.render.sources import SourceSet
 from glrender.style.parse import parse_style
 
@@ -174,12 +174,17 @@ class Renderer:
 
                 place = functools.partial(_place, place_layers, cam, self.symbols, gstate)
             sprites = self.symbols.sprites(cam.scale) if self.style.sprite else None
-            if self._planner is None:
-                self._planner = planner()
-            # Layers are planned (decoded, tessellated) on the planner thread while this one draws.
-            frame_plan = PlannedFrame(self._planner, plan_layers(self.style, cam, self.sources, self.buckets,
-                                                                 gstate, self.symbols if labels else None),
-                                      place)
+            covers: dict[str, Any] = {}
+            works = plan_layers(self.style, cam, self.sources, self.buckets, gstate,
+                                self.symbols if labels else None, covers)
+            frame_plan: PlannedFrame | InlineFrame
+            if self._frame is None or not plan_is_cached(self.style, cam, self.sources, self.buckets, covers):
+                # Tiles to decode and tessellate: plan them on the planner thread while this one draws.
+                if self._planner is None:
+                    self._planner = planner()
+                frame_plan = PlannedFrame(self._planner, works, place)
+            else:
+                frame_plan = InlineFrame(works, place)  # all cached: planning is a few lookups
             try:
                 frame = self._frame_renderer()  # made while the first layers are planned
                 # Each Renderer owns a context and another one may have drawn since: make ours current.

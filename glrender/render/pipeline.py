@@ -88,3 +88,30 @@ class PlannedFrame:
 
 def planner() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="glrender-plan")
+
+
+class InlineFrame:
+    """The same interface, planned lazily on the drawing thread itself: for renders whose buckets are
+    all cached, where handing layers between threads costs more than it hides. Labels are placed when
+    the frame first needs them, with the layers it has seen (FrameRenderer has then planned them all).
+    """
+
+    def __init__(self, works: Iterator[LayerWork],
+                 place: Callable[[Sequence[LayerWork]], dict[str, LayerWork]] | None) -> None:
+        self._works = works
+        self._place = place
+        self._placed: dict[str, LayerWork] | None = None
+
+    def __iter__(self) -> Iterator[LayerWork]:
+        return self._works
+
+    def placed(self, works: Sequence[LayerWork] = ()) -> dict[str, LayerWork]:
+        if self._placed is None:
+            self._placed = self._place(works) if self._place is not None else {}
+        return self._placed
+
+    def cancel(self) -> None:
+        pass
+
+    def wait(self) -> None:
+        pass

@@ -34,6 +34,9 @@ class BucketCache:
             return True, self._d[key]
         return False, None
 
+    def has(self, key: Any) -> bool:
+        return key in self._d
+
     def put(self, key: Any, bucket: Bucket | None) -> None:
         self._d[key] = bucket
         if len(self._d) > self.limit:
@@ -56,12 +59,40 @@ def plan_frame(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCa
     return list(plan_layers(style, camera, sources, buckets, global_state, symbols))
 
 
-def plan_layers(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCache,
-                global_state: Any = None, symbols: Any = None) -> Iterator[LayerWork]:
-    """``plan_frame`` one layer at a time: a cold render draws each layer while the next is being
-    decoded and tessellated."""
+def plan_is_cached(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCache,
+                   covers: dict[str, list[TileID]]) -> bool:
+    """Would :func:`plan_layers` find every bucket and raster tile of this camera in the caches?
+    (A render that has nothing to decode or tessellate gains nothing from a planner thread.)
+    ``covers`` receives the tiles of each source looked at, for plan_layers to reuse."""
     zoom = camera.zoom
-    covers: dict[str, list[TileID]] = {}
+    for layer in style.layers:
+        if layer.type not in DRAWN_TYPES or layer.type == "background" or not layer_visible(layer, zoom):
+            continue
+        src = sources.get(layer.source) if layer.source else None
+        if src is None:
+            continue
+        tiles = covers.get(src.id)
+        if tiles is None:
+            tiles = covers[src.id] = src.cover(camera)
+        if layer.type in ("raster", "hillshade"):
+            if src.type in ("raster", "raster-dem", "image") and not src.rasters_cached(tiles):
+                return False
+            continue
+        if src.type not in ("vector", "geojson"):
+            continue  # plan_layers draws nothing for it
+        for t in tiles:
+            if not buckets.has((src.id, t.canonical, t.overscaled_z, layer.id)):
+                return False
+    return True
+
+
+def plan_layers(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCache,
+                global_state: Any = None, symbols: Any = None,
+                covers: dict[str, list[TileID]] | None = None) -> Iterator[LayerWork]:
+    """``plan_frame`` one layer at a time: a cold render draws each layer while the next is being
+    decoded and tessellated. ``covers`` may hold tile covers already computed for this camera."""
+    zoom = camera.zoom
+    covers = {} if covers is None else covers
     # Property columns per decoded tile layer, shared by every style layer filtering it this frame.
     columns: dict[int, tuple[Any, Columns]] = {}
     for layer in style.layers:

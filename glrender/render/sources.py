@@ -194,6 +194,11 @@ class RuntimeSource:
             # A missing tile draws empty, but a corrupt one is bad input: say which, don't guess.
             raise TileError(f"source {self.id!r}: tile {tile.canonical} is corrupt: {exc}") from exc
 
+    def rasters_cached(self, tiles: list[TileID]) -> bool:
+        """Are all these tiles' rasters loaded already?"""
+        with self._lock:
+            return all((self.id, t.canonical) in self._cache for t in tiles)
+
     def raster(self, tile: TileID) -> RasterTile | None:
         key = (self.id, tile.canonical)
         with self._lock:

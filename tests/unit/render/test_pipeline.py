@@ -103,3 +103,33 @@ def test_cancel_stops_the_planner_early() -> None:
         assert placed == []  # no placement for a cancelled frame
     finally:
         ex.shutdown()
+
+
+def test_plan_is_cached_after_planning_and_not_for_a_new_area() -> None:
+    from pathlib import Path
+
+    from glrender.geo.camera import Camera
+    from glrender.render.plan import BucketCache, plan_frame, plan_is_cached
+    from glrender.render.sources import SourceSet
+    from glrender.style.parse import parse_style
+
+    style = parse_style(Path(__file__).resolve().parents[3] / "glrender" / "data" / "demo" / "styles" /
+                        "basic-nolabels.json")
+    used: dict[str, set[str]] = {}
+    for layer in style.layers:
+        if layer.source and layer.source_layer:
+            used.setdefault(layer.source, set()).add(layer.source_layer)
+    sources = SourceSet(dict(style.raw["sources"]), style.base_dir, {k: frozenset(v) for k, v in used.items()})
+    buckets = BucketCache()
+    here = Camera(24.94, 60.17, 14.0, width=256, height=256)
+    there = Camera(10.0, 50.0, 5.0, width=256, height=256)  # world-source layers, not planned yet
+    try:
+        assert not plan_is_cached(style, here, sources, buckets, {})
+        works = plan_frame(style, here, sources, buckets)
+        assert any(w.items for w in works)
+        covers: dict[str, Any] = {}
+        assert plan_is_cached(style, here, sources, buckets, covers)
+        assert covers  # the tile covers it computed are handed on to plan_layers
+        assert not plan_is_cached(style, there, sources, buckets, {})
+    finally:
+        sources.close()
