@@ -8,7 +8,8 @@ also load each shader's compiled variants (~5 ms per program), which then overla
 
 Each Renderer keeps one planner thread (a one-worker executor): the thread's SQLite connections and
 other per-thread state are made once, not per render. The calling thread keeps the GL context; the
-planner never touches GL.
+planner never touches GL. A render whose buckets are all cached has next to nothing to plan, and
+handing its layers between threads would only cost time: it is planned inline (:class:`InlineFrame`).
 """
 
 from __future__ import annotations
