@@ -144,7 +144,7 @@ def filter_mask(flt: Filter, cols: Columns, ctx: EvalContext | None = None) -> n
     return _mask(expr, cols, ctx)
 
 
-_SCALARS = frozenset((str, int, float, bool, type(None)))
+SCALAR_TYPES = frozenset((str, int, float, bool, type(None)))  # hashable JSON values
 
 
 def _hashable_scalars(cols: Columns, vals: list[Any]) -> bool:
@@ -152,7 +152,7 @@ def _hashable_scalars(cols: Columns, vals: list[Any]) -> bool:
     key = ("scalars", id(vals))
     ok = cols.derived.get(key)
     if ok is None:
-        ok = cols.derived[key] = set(map(type, vals)) <= _SCALARS
+        ok = cols.derived[key] = set(map(type, vals)) <= SCALAR_TYPES
     return bool(ok)
 
 

@@ -226,3 +226,14 @@ def test_berlin_building_expressions() -> None:
     assert len(real) > 1000
     assert _check(height, NUMBER, "float", real) == 0.0
     assert _check(color, COLOR, "vec4", real) == 0.0
+
+
+def test_match_on_columns_holding_lists_and_objects() -> None:
+    # GeoJSON properties may be lists or objects: the dict lookup cannot take them, the scalar
+    # lookup must answer for the whole column, with the same results.
+    rnd = random.Random(5)
+    odd: list[Any] = ["a", "b", ["a"], {"k": 1}, 1, True, None, "x"]
+    feats = [Feature(3, [], {"class": rnd.choice(odd), "n": rnd.choice([1, 2, 2.0, True, 3])}, i)
+             for i in range(300)]
+    _check(["match", ["get", "class"], "a", 1, ["b", "c"], 5, 0], NUMBER, "float", feats)
+    _check(["match", ["get", "n"], [1, 2], 10, 3, 20, -1], NUMBER, "float", feats)
