@@ -92,7 +92,14 @@ def _sections(value: Any, font: str, transform: str) -> list[Section]:
     if value is None:
         return []
     if not isinstance(value, T.Formatted):
-        value = T.Formatted.from_string(str(value))
+        # A plain value is one section of its text in the layer's font: what the loop below makes of
+        # Formatted.from_string(str(value)), without building it (every label of a tile comes here).
+        return [Section(_transform(str(value), transform), font)]
+    if len(value.sections) == 1:
+        s = value.sections[0]
+        if (s.image is None and s.scale is None and s.font_stack is None and s.text_color is None
+                and s.vertical_align is None):
+            return [Section(_transform(s.text, transform), font)]  # the loop's result for it
     out = []
     for s in value.sections:
         scale = float(s.scale) if s.scale is not None else 1.0
@@ -361,6 +368,7 @@ class _Stacks(dict[str, Any]):
 
 
 _LAYOUT_CACHE_LIMIT = 65536
+_NOT_CACHED = object()
 
 
 def _layout(res: SymbolResources, secs: list[Section], stacks: _Stacks, offset: tuple[float, float],
@@ -377,8 +385,9 @@ def _layout(res: SymbolResources, secs: list[Section], stacks: _Stacks, offset: 
                     shape["break_size"], tuple(sorted(inline.items())) if inline else None,
                     tuple(sorted(images.items())) if images else None)
         cache: dict[Any, Any] | None = res.layouts
-        if key in cache:  # type: ignore[operator]
-            return cache[key]  # type: ignore[index,no-any-return]
+        got = cache.get(key, _NOT_CACHED)  # type: ignore[union-attr]  # one hash of the key, not two
+        if got is not _NOT_CACHED:
+            return got  # type: ignore[no-any-return]
     except TypeError:  # an unhashable section value (a colour type without hashing): no sharing
         key, cache = None, None
     shaping = shape_text(secs, stacks.fill(), **shape)
@@ -453,8 +462,10 @@ def _anchors(f: Feature, lines_override: list[np.ndarray] | None, placement: str
         return out
     if f.geom_type == POINT:
         for pts in f.geometry:
-            for x, y in np.asarray(pts, np.float64).reshape(-1, 2).tolist():  # floats, not numpy scalars
-                if inside(x, y):
+            if not (isinstance(pts, np.ndarray) and pts.dtype == np.float64 and pts.ndim == 2):
+                pts = np.asarray(pts, np.float64).reshape(-1, 2)
+            for x, y in pts.tolist():  # floats, not numpy scalars
+                if 0 <= x < extent and 0 <= y < extent:
                     out.append((Anchor(x, y, 0.0, -1), None))
     elif f.geom_type == LINESTRING:
         for line in f.geometry:
