@@ -10,6 +10,7 @@ sequential loop only tests and inserts boxes.
 from __future__ import annotations
 
 import math
+from itertools import repeat
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -156,7 +157,7 @@ def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, 
             # A cached bucket is shared by every world copy of its tile: place it at this copy.
             at = bucket if bucket.tile == tile else replace(bucket, tile=tile)
             st = _static(bucket)
-            cands.extend((ti, at, inst) for inst in bucket.instances)
+            cands.extend(zip(repeat(ti), repeat(at), bucket.instances))  # (item, bucket, instance), in C
             statics.append(st)
             item_of.append(ti)
             world_parts.append(view.tile_to_world(at.tile, at.extent, st.anchors))
