@@ -59,14 +59,16 @@ def plan_frame(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCa
     return list(plan_layers(style, camera, sources, buckets, global_state, symbols))
 
 
-def plan_is_cached(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCache,
-                   covers: dict[str, list[TileID]]) -> bool:
-    """Would :func:`plan_layers` find every bucket and raster tile of this camera in the caches?
-    (A render that has nothing to decode or tessellate gains nothing from a planner thread.)
-    ``covers`` receives the tiles of each source looked at, for plan_layers to reuse."""
+def _drawn_layers(style: Any, camera: Camera, sources: SourceSet,
+                  covers: dict[str, list[TileID]]) -> Iterator[tuple[Any, Any, list[TileID]]]:
+    """(layer, its source or None for a background, the source's tiles for this camera) of every layer
+    drawn at the camera's zoom, in style order; tile covers are computed once per source."""
     zoom = camera.zoom
     for layer in style.layers:
-        if layer.type not in DRAWN_TYPES or layer.type == "background" or not layer_visible(layer, zoom):
+        if layer.type not in DRAWN_TYPES or not layer_visible(layer, zoom):
+            continue
+        if layer.type == "background":
+            yield layer, None, []
             continue
         src = sources.get(layer.source) if layer.source else None
         if src is None:
@@ -74,6 +76,17 @@ def plan_is_cached(style: Any, camera: Camera, sources: SourceSet, buckets: Buck
         tiles = covers.get(src.id)
         if tiles is None:
             tiles = covers[src.id] = src.cover(camera)
+        yield layer, src, tiles
+
+
+def plan_is_cached(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCache,
+                   covers: dict[str, list[TileID]]) -> bool:
+    """Would :func:`plan_layers` find every bucket and raster tile of this camera in the caches?
+    (A render that has nothing to decode or tessellate gains nothing from a planner thread.)
+    ``covers`` receives the tiles of each source looked at, for plan_layers to reuse."""
+    for layer, src, tiles in _drawn_layers(style, camera, sources, covers):
+        if src is None:
+            continue
         if layer.type in ("raster", "hillshade"):
             if src.type in ("raster", "raster-dem", "image") and not src.rasters_cached(tiles):
                 return False
@@ -92,21 +105,12 @@ def plan_layers(style: Any, camera: Camera, sources: SourceSet, buckets: BucketC
     """``plan_frame`` one layer at a time: a cold render draws each layer while the next is being
     decoded and tessellated. ``covers`` may hold tile covers already computed for this camera."""
     zoom = camera.zoom
-    covers = {} if covers is None else covers
     # Property columns per decoded tile layer, shared by every style layer filtering it this frame.
     columns: dict[int, tuple[Any, Columns]] = {}
-    for layer in style.layers:
-        if layer.type not in DRAWN_TYPES or not layer_visible(layer, zoom):
-            continue
-        if layer.type == "background":
+    for layer, src, tiles in _drawn_layers(style, camera, sources, {} if covers is None else covers):
+        if src is None:  # background
             yield LayerWork(layer, [])
             continue
-        src = sources.get(layer.source) if layer.source else None
-        if src is None:
-            continue
-        tiles = covers.get(src.id)
-        if tiles is None:
-            tiles = covers[src.id] = src.cover(camera)
         items: list[tuple[TileID, Any]] = []
         if layer.type in ("raster", "hillshade"):
             wanted = ("raster-dem",) if layer.type == "hillshade" else ("raster", "raster-dem", "image")

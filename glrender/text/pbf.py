@@ -70,7 +70,9 @@ def _zigzag(v: int) -> int:
 
 def _glyph(buf: bytes, pos: int, end: int) -> Glyph | None:
     """The glyph message in ``buf[pos:end]``. Fields are read in place (a range file holds hundreds
-    of glyphs: slicing every field out cost more than the rest of its decoding)."""
+    of glyphs: slicing every field out cost more than the rest of its decoding). One-byte keys and
+    values are read inline here and in _messages rather than through _varint: a call per field
+    was most of the scan's time."""
     gid = width = height = advance = left = top = 0
     bm_start = bm_end = 0
     seen_id = False

@@ -251,15 +251,20 @@ def shape_text(sections: Sequence[Section], glyphs: Mapping[str, Mapping[int, Gl
             x += g.advance * sec.scale + spacing
         if placed:
             max_len = max(max_len, x - spacing)
-            last = placed[-1]
-            indent = (last.x + last.glyph.advance * last.scale) * jfy
-            for p in placed:
-                p.x -= indent
+            _justify(placed, jfy)
             sh.glyphs.extend(placed)
         line_h = line_height * line_scale + image_offset
         y += line_h
         max_line_h = max(max_line_h, line_h)
     return _anchored(sh, len(lines), y, max_len, max_line_h, anchor, line_height)
+
+
+def _justify(placed: list[PositionedGlyph], jfy: float) -> None:
+    """Shift a line's glyphs by its justification (0 left, 0.5 centre, 1 right of its own width)."""
+    last = placed[-1]
+    indent = (last.x + last.glyph.advance * last.scale) * jfy
+    for p in placed:
+        p.x -= indent
 
 
 def _anchored(sh: Shaping, n_lines: int, y: float, max_len: float, max_line_h: float, anchor: str,
@@ -324,10 +329,7 @@ def _one_plain_line(sec: Section, glyphs: Mapping[str, Mapping[int, Glyph]], max
     max_len = 0.0
     if placed:
         max_len = max(max_len, x - spacing)
-        last = placed[-1]
-        indent = (last.x + last.glyph.advance * last.scale) * jfy
-        for p in placed:
-            p.x -= indent
+        _justify(placed, jfy)
         sh.glyphs = placed
     line_h = line_height * scale + 0.0
     return sh, 1, 0.0 + line_h, max_len, max(0.0, line_h)
