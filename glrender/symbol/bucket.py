@@ -13,20 +13,25 @@ import numpy as np
 from glrender._record import field, record
 from glrender.buckets.base import tile_context
 from glrender.geo.camera import TileID
-from glrender.style.expressions import types as T
 from glrender.symbol.anchors import Anchor, center_anchor, clip_lines, line_anchors
 from glrender.symbol.circles import LineCircles, line_circles
+from glrender.symbol.label_text import (
+    TEXT_PARAMS,
+    empty_text,
+    font_stack,
+    label_sections,
+    text_params,
+    transform_text,
+)
 from glrender.symbol.merge import merge_lines
 from glrender.symbol.polylabel import pole_of_inaccessibility
 from glrender.symbol.resources import SymbolResources
-from glrender.symbol.variable import candidate_anchors, justify_for
 from glrender.text.pbf import BORDER
 from glrender.text.shaping import (
     ONE_EM,
     RECT_BUFFER,
     Section,
     Shaping,
-    anchor_alignment,
     image_quad,
     shape_text,
 )
@@ -80,39 +85,6 @@ class SymbolBucket:
         return not self.instances
 
 
-def _transform(s: str, how: str) -> str:
-    if how == "uppercase":
-        return s.upper()
-    if how == "lowercase":
-        return s.lower()
-    return s
-
-
-def _sections(value: Any, font: str, transform: str) -> list[Section]:
-    if value is None:
-        return []
-    if not isinstance(value, T.Formatted):
-        # A plain value is one section of its text in the layer's font: what the loop below makes of
-        # Formatted.from_string(str(value)), without building it (every label of a tile comes here).
-        return [Section(_transform(str(value), transform), font)]
-    if len(value.sections) == 1:
-        s = value.sections[0]
-        if (s.image is None and s.scale is None and s.font_stack is None and s.text_color is None
-                and s.vertical_align is None):
-            return [Section(_transform(s.text, transform), font)]  # the loop's result for it
-    out = []
-    for s in value.sections:
-        scale = float(s.scale) if s.scale is not None else 1.0
-        if s.image is not None and not s.text:
-            name = str(s.image)
-            if name and getattr(s.image, "available", True):
-                out.append(Section("", s.font_stack or font, scale, None, s.vertical_align, image=name))
-            continue
-        out.append(Section(_transform(s.text, transform), s.font_stack or font, scale, s.text_color,
-                           s.vertical_align))
-    return out
-
-
 def _inline_images(secs: Sequence[Section], res: SymbolResources) -> dict[str, tuple[float, float, float]]:
     """Inline images of a label that the sprite has: name -> (CSS px width, height, pixel ratio)."""
     names = {s.image for s in secs if s.image is not None}
@@ -125,12 +97,6 @@ def _inline_images(secs: Sequence[Section], res: SymbolResources) -> dict[str, t
         if img is not None:
             out[n] = (img.width / img.pixel_ratio, img.height / img.pixel_ratio, float(img.pixel_ratio))
     return out
-
-
-def _font(v: Any) -> str:
-    if isinstance(v, list | tuple):
-        return ",".join(str(x) for x in v)
-    return str(v) if v else "Open Sans Regular,Arial Unicode MS Regular"
 
 
 def _text_layout(shaping: Shaping, res: SymbolResources, offset: tuple[float, float],
@@ -182,7 +148,7 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
     zoom = float(tile.overscaled_z)
     lay = layout = layer.layout
     placement = lay["symbol-placement"].evaluate(zoom)
-    has_text = not (lay["text-field"].is_constant and _empty_text(lay["text-field"].constant_value))
+    has_text = not (lay["text-field"].is_constant and empty_text(lay["text-field"].constant_value))
     has_icon = not (lay["icon-image"].is_constant and lay["icon-image"].constant_value is None)
     if not has_text and not has_icon:
         return None
@@ -207,7 +173,10 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
         todo = _merged(layer, bucket.features, ctx, zoom)
     # Layout values the same for every feature of the tile: evaluated once, not once per feature.
     const = {name: pv.evaluate(zoom, ctx=ctx) for name, pv in layout.items() if pv.is_feature_constant}
-    const_font = _font(const["text-font"]) if "text-font" in const else None
+    const_font = font_stack(const["text-font"]) if "text-font" in const else None
+    # The text layout parameters, once for the tile when none of them depends on the feature.
+    static_tp = (text_params(const.__getitem__, placement, along) if has_text
+                 and all(n in const for n in TEXT_PARAMS) else None)
     for fi, lines_override in todo:
         f = bucket.features[fi]
         ctx.feature = f
@@ -230,18 +199,13 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
         offset = (0.0, 0.0)
         rotate = 0.0
         if has_text:
-            font = const_font if const_font is not None else _font(ev("text-font"))
-            secs = _sections(ev("text-field"), font, ev("text-transform"))
+            font = const_font if const_font is not None else font_stack(ev("text-font"))
+            secs = label_sections(ev("text-field"), font, ev("text-transform"))
             if secs and any(s.text or s.image for s in secs):
                 stacks = _Stacks(secs, res)
-                anchor = ev("text-anchor")
-                justify = ev("text-justify")
-                if justify == "auto":
-                    justify = "right" if anchor.endswith("right") else "left" if anchor.endswith("left") else "center"
-                off = ev("text-offset") or [0, 0]
-                offset = (float(off[0]) * ONE_EM, float(off[1]) * ONE_EM)
-                max_width = float(ev("text-max-width")) * ONE_EM if placement == "point" else math.inf
-                spacing_px = float(ev("text-letter-spacing")) * ONE_EM
+                tp = static_tp if static_tp is not None else text_params(ev, placement, along)
+                anchor, justify, offset, max_width, spacing_px = tp.anchor, tp.justify, tp.offset, \
+                    tp.max_width, tp.spacing
                 inline = _inline_images(secs, res)
                 sizes = {k: (v[0], v[1]) for k, v in inline.items()}
                 isize = ibreak = ONE_EM
@@ -255,24 +219,15 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
                                justify="center" if text_along else justify,
                                translate=(0.0, 0.0) if text_along else offset,
                                images=sizes, layout_size=isize, break_size=ibreak)
-                if not along:
-                    # MapLibre moves a label to each anchor by its collision box, text-padding included,
-                    # so candidates sit a padding further out than a fixed anchor would put them.
-                    vsize = float(ev("text-size") or ONE_EM)
-                    vpad = 2 * float(ev("text-padding") or 0.0) * ONE_EM / vsize if vsize > 0 else 0.0
-                    for a, voff in candidate_anchors(ev("text-variable-anchor-offset"), ev("text-variable-anchor"),
-                                                     float(ev("text-radial-offset") or 0.0), off):
-                        ha, va = anchor_alignment(a)
-                        voff = (voff[0] + (0.5 - ha) * vpad, voff[1] + (0.5 - va) * vpad)
-                        vt = _layout(res, secs, stacks, voff, False, inline, max_width=max_width,
-                                     line_height=line_height, spacing=spacing_px, anchor=a,
-                                     justify=justify_for(a, ev("text-justify")), translate=voff, images=sizes,
-                                     layout_size=isize, break_size=ibreak)
-                        if vt is not None:
-                            variants.append(vt)
-                    if variants:
-                        text = variants[0]
-                rotate = float(ev("text-rotate") or 0.0)
+                for a, voff, vjustify in tp.candidates:
+                    vt = _layout(res, secs, stacks, voff, False, inline, max_width=max_width,
+                                 line_height=line_height, spacing=spacing_px, anchor=a, justify=vjustify,
+                                 translate=voff, images=sizes, layout_size=isize, break_size=ibreak)
+                    if vt is not None:
+                        variants.append(vt)
+                if variants:
+                    text = variants[0]
+                rotate = tp.rotate
         icon: str | None = None
         icon_anchor, icon_offset, icon_rotate = "center", (0.0, 0.0), 0.0
         if has_icon:
@@ -406,14 +361,6 @@ def _at(ctx: Any, zoom: float) -> Any:
     return ctx
 
 
-def _empty_text(v: Any) -> bool:
-    if v is None:
-        return True
-    if isinstance(v, T.Formatted):
-        return v.is_empty()
-    return str(v) == ""
-
-
 def _merged(layer: Any, features: list[Feature], ctx: Any, zoom: float) -> list[tuple[int, list[np.ndarray] | None]]:
     items: list[tuple[str | None, list[np.ndarray]]] = []
     for f in features:
@@ -422,7 +369,9 @@ def _merged(layer: Any, features: list[Feature], ctx: Any, zoom: float) -> list[
             continue
         ctx.feature = f
         v = layer.layout["text-field"].evaluate(zoom, f, ctx=ctx)
-        text = _transform(str(v), layer.layout["text-transform"].evaluate(zoom, f, ctx=ctx)) if v is not None else None
+        text = None
+        if v is not None:
+            text = transform_text(str(v), layer.layout["text-transform"].evaluate(zoom, f, ctx=ctx))
         items.append((text, [np.asarray(g, np.float64) for g in f.geometry]))
     out: list[tuple[int, list[np.ndarray] | None]] = []
     for k, lines in merge_lines(items):
