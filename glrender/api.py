@@ -90,6 +90,7 @@ class Renderer:
         self._frame: Any = None
         self._gpu: Any = None
         self._planner: ThreadPoolExecutor | None = None
+        self._planner_pid = 0
         self._lock = threading.Lock()
 
     @property
@@ -180,8 +181,9 @@ class Renderer:
             frame_plan: PlannedFrame | InlineFrame
             if self._frame is None or not plan_is_cached(self.style, cam, self.sources, self.buckets, covers):
                 # Tiles to decode and tessellate: plan them on the planner thread while this one draws.
-                if self._planner is None:
-                    self._planner = planner()
+                if self._planner is None or self._planner_pid != os.getpid():
+                    # (a forked child has the executor but not its thread: it would wait forever)
+                    self._planner, self._planner_pid = planner(), os.getpid()
                 frame_plan = PlannedFrame(self._planner, works, place)
             else:
                 frame_plan = InlineFrame(works, place)  # all cached: planning is a few lookups
