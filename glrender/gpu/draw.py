@@ -51,7 +51,8 @@ def draw(vao: Any, mode: int, vertices: int = -1, first: int = 0) -> None:
     use(vao.program.glo)
     bind(vao.glo)
     if vao.index_buffer is not None:
-        size = vao._index_element_size  # noqa: SLF001 - moderngl keeps it only there
+        # moderngl keeps the index size only in a private attribute; glrender's indices are uint32
+        size = getattr(vao, "_index_element_size", 4)
         elements(mode, n, _INDEX_TYPES[size], first * size)
     else:
         arrays(mode, first, n)

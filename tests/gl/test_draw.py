@@ -1,0 +1,54 @@
+"""glrender.gpu.draw.draw (ctypes, GIL released) draws what moderngl's VertexArray.render draws."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+VERT = """#version 330
+in vec2 a_pos;
+void main() { gl_Position = vec4(a_pos, 0.0, 1.0); }"""
+FRAG = """#version 330
+out vec4 c; void main() { c = vec4(1.0, 0.5, 0.25, 1.0); }"""
+
+# Two triangles of a quad, and a third triangle elsewhere that only the full count reaches.
+POS = np.array([[-0.9, -0.9], [0.1, -0.9], [0.1, 0.1], [-0.9, 0.1], [0.3, 0.3], [0.9, 0.3], [0.6, 0.9]],
+               np.float32)
+IDX = np.array([0, 1, 2, 0, 2, 3, 4, 5, 6], np.uint32)
+
+
+def _image(ctx: Any, draw_fn: Any, indexed: bool, vertices: int, first: int) -> np.ndarray:
+    import moderngl
+
+    fbo = ctx.simple_framebuffer((64, 64))
+    fbo.use()
+    fbo.clear(0.0, 0.0, 0.0, 0.0)
+    prog = ctx.program(vertex_shader=VERT, fragment_shader=FRAG)
+    vbo = ctx.buffer(POS.tobytes() if indexed else POS[IDX].tobytes())
+    ibo = ctx.buffer(IDX.tobytes()) if indexed else None
+    vao = ctx.vertex_array(prog, [(vbo, "2f", "a_pos")], index_buffer=ibo, index_element_size=4)
+    draw_fn(vao, moderngl.TRIANGLES, vertices, first)
+    out = np.frombuffer(fbo.read(components=4), np.uint8).copy()
+    for o in (vao, vbo, ibo, prog, fbo):
+        if o is not None:
+            o.release()
+    return out
+
+
+@pytest.mark.parametrize("indexed", [True, False])
+@pytest.mark.parametrize(("vertices", "first"), [(-1, 0), (3, 0), (3, 6), (6, 3)])
+def test_draw_matches_moderngl(gl_ctx: Any, indexed: bool, vertices: int, first: int,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from glrender.gpu import draw as gdraw
+
+    def reference(vao: Any, mode: int, n: int, f: int) -> None:
+        vao.render(mode, n, f)
+
+    want = _image(gl_ctx, reference, indexed, vertices, first)
+    got = _image(gl_ctx, gdraw.draw, indexed, vertices, first)
+    assert want.any()
+    assert np.array_equal(got, want)
+    monkeypatch.setattr(gdraw, "_fns", False)  # no GL library to call: moderngl's own call
+    assert np.array_equal(_image(gl_ctx, gdraw.draw, indexed, vertices, first), want)
