@@ -133,3 +133,28 @@ def test_plan_is_cached_after_planning_and_not_for_a_new_area() -> None:
         assert not plan_is_cached(style, there, sources, buckets, {})
     finally:
         sources.close()
+
+
+def test_plan_is_cached_knows_raster_tiles(tmp_path: Any) -> None:
+    import numpy as np
+    from PIL import Image
+
+    from glrender.geo.camera import Camera
+    from glrender.render.plan import BucketCache, plan_frame, plan_is_cached
+    from glrender.render.sources import SourceSet
+    from glrender.style.parse import parse_style
+
+    (tmp_path / "3" / "4").mkdir(parents=True)
+    Image.fromarray(np.full((256, 256, 4), 200, np.uint8)).save(tmp_path / "3" / "4" / "3.png")
+    style = parse_style({"version": 8, "sources": {"r": {"type": "raster", "tileSize": 256, "maxzoom": 3,
+                                                         "tiles": [str(tmp_path / "{z}/{x}/{y}.png")]}},
+                         "layers": [{"id": "r", "type": "raster", "source": "r"}]})
+    sources = SourceSet(dict(style.raw["sources"]), style.base_dir, {})
+    cam = Camera(22.5, 20.0, 3.0, width=64, height=64)
+    try:
+        assert not plan_is_cached(style, cam, sources, BucketCache(), {})
+        works = plan_frame(style, cam, sources, BucketCache())
+        assert works and works[0].items
+        assert plan_is_cached(style, cam, sources, BucketCache(), {})
+    finally:
+        sources.close()
