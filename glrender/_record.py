@@ -124,6 +124,10 @@ def _collect(cls: type) -> list[Field]:
         value = cls.__dict__.get(name, MISSING)
         f = value if isinstance(value, Field) else Field(default=value)
         f.name = name
+        if isinstance(f.default, list | dict | set):
+            # one object shared by every instance, as dataclasses refuses it too
+            raise ValueError(f"mutable default {type(f.default).__name__} for field {name!r}: "
+                             "use field(default_factory=...)")
         if f.default is MISSING and f.default_factory is MISSING and out and (
                 out[-1].default is not MISSING or out[-1].default_factory is not MISSING):
             raise TypeError(f"non-default argument {name!r} follows default argument")

@@ -26,12 +26,11 @@ from glrender.symbol.label_text import (
 from glrender.symbol.merge import merge_lines
 from glrender.symbol.polylabel import pole_of_inaccessibility
 from glrender.symbol.resources import SymbolResources
-from glrender.text.pbf import BORDER
 from glrender.text.shaping import (
     ONE_EM,
-    RECT_BUFFER,
     Section,
     Shaping,
+    glyph_quad,
     image_quad,
     shape_text,
 )
@@ -106,24 +105,16 @@ def _text_layout(shaping: Shaping, res: SymbolResources, offset: tuple[float, fl
     inline: list[str | None] = []
     glyph_rect = res.glyph_rect
     off = (0.0, 0.0) if along_line else offset
-    ox, oy = off
     for p in shaping.glyphs:
         if p.image is not None:
             w, h, pr = (images or {})[p.image]
             rect: tuple[int, int, int, int] | None = (0, 0, 0, 0)  # the icon atlas rect comes at placement
             x1, y1, x2, y2 = image_quad(p, (w, h), pr, off)
         else:
-            g = p.glyph
-            rect = glyph_rect(p.fontstack, g)
+            rect = glyph_rect(p.fontstack, p.glyph)
             if rect is None:
                 continue  # a space: advances but draws nothing
-            # glyph_quad(p, off), inlined (a dense view lays out ~10,000 glyphs): the same arithmetic
-            sc = p.scale
-            half = g.advance * sc / 2
-            x1 = (g.left - RECT_BUFFER) * sc - half + p.x + half + ox
-            y1 = (-g.top - RECT_BUFFER) * sc + p.y + oy
-            x2 = x1 + (g.width + 2 * BORDER + 2) * sc
-            y2 = y1 + (g.height + 2 * BORDER + 2) * sc
+            x1, y1, x2, y2 = glyph_quad(p, off)
         inline.append(p.image)
         if along_line:
             half = p.glyph.advance * p.scale / 2

@@ -107,3 +107,10 @@ def test_default_order_is_checked() -> None:
         class Bad:
             a: int = 0
             b: int  # type: ignore[misc]
+
+
+def test_mutable_defaults_are_refused() -> None:
+    with pytest.raises(ValueError, match="default_factory"):
+        @record
+        class Shared:
+            items: list[int] = []  # noqa: RUF012
