@@ -69,28 +69,17 @@ def _zigzag(v: int) -> int:
 
 
 def _glyph(buf: bytes, pos: int, end: int) -> Glyph | None:
-    """The glyph message in ``buf[pos:end]``. Fields are read in place (a range file holds hundreds
-    of glyphs: slicing every field out cost more than the rest of its decoding). One-byte keys and
-    values are read inline here and in _messages rather than through _varint: a call per field
-    was most of the scan's time."""
+    """The glyph message in ``buf[pos:end]``, its fields read in place (no slices of the buffer).
+    Only glyphs a label uses are decoded (GlyphRange), so this is not the hot loop; _messages, which
+    walks every glyph of a range, reads one-byte keys and lengths inline."""
     gid = width = height = advance = left = top = 0
     bm_start = bm_end = 0
     seen_id = False
     while pos < end:
-        key = buf[pos]
-        if key < 0x80:
-            pos += 1
-        else:
-            key, pos = _varint(buf, pos, end)
+        key, pos = _varint(buf, pos, end)
         num, wt = key >> 3, key & 7
-        if wt == 0:
-            v = buf[pos] if pos < end else 0x80
-            if v < 0x80:
-                pos += 1
-            else:
-                v, pos = _varint(buf, pos, end)
-        else:
-            v, stop, pos = _skip(buf, pos, end, wt)
+        v, stop, pos = _skip(buf, pos, end, wt)
+        if wt != 0:
             if num == 2 and wt == 2:
                 bm_start, bm_end = v, stop
             continue
