@@ -9,7 +9,16 @@ void set_clip(vec2 tile_pos) {
 }
 #else
 in vec2 v_clip;
+#ifdef PERSPECTIVE_BY_HAND
+// programs that reach the GPU with w = 1 (gpu/snap.py) send 1/w along and divide here
+in float v_persp;
+#endif
 void apply_clip() {
-    if (v_clip.x < 0.0 || v_clip.y < 0.0 || v_clip.x >= 1.0 || v_clip.y >= 1.0) discard;
+#ifdef PERSPECTIVE_BY_HAND
+    vec2 c = v_clip / v_persp;
+#else
+    vec2 c = v_clip;
+#endif
+    if (c.x < 0.0 || c.y < 0.0 || c.x >= 1.0 || c.y >= 1.0) discard;
 }
 #endif

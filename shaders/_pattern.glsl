@@ -17,7 +17,11 @@ in vec2 v_pattern_pos;
 // pattern = (tl.x, tl.y, br.x, br.y) in atlas pixels; an empty rectangle is a missing image.
 vec4 pattern_color(vec4 pattern) {
     if (pattern.z <= pattern.x) discard;
+#ifdef PERSPECTIVE_BY_HAND
+    vec2 coord = mod(v_pattern_pos / v_persp, 1.0);
+#else
     vec2 coord = mod(v_pattern_pos, 1.0);
+#endif
     return texture(u_image, mix(pattern.xy / u_texsize, pattern.zw / u_texsize, coord));
 }
 #endif

@@ -9,7 +9,11 @@ uniform float u_lightintensity;
 uniform vec3 u_lightcolor;
 uniform float u_vertical_gradient;
 uniform float u_opacity;
+uniform mat4 u_matrix_inv_t;  // inverse(u_matrix) transposed: carries face planes to clip space
+uniform vec2 u_image_size;    // the whole image in device pixels
 out vec4 v_shade;
+// The face's depth as a plane over window pixels, z = x * X + y * Y + z (w = 0: edge-on, unusable)
+flat out vec4 v_depth_plane;
 // Buffered geometry of neighbouring tiles overlaps: each tile keeps only its own square, so a
 // translucent roof is coloured once (MapLibre uses the stencil buffer for the same purpose).
 #include "_clip.glsl"
@@ -32,6 +36,15 @@ void main() {
     float elevation = t > 0.0 ? height : base;
     gl_Position = u_matrix * vec4(a_pos, elevation, 1.0);
     set_clip(a_pos);
+    // Every vertex of a triangle lies on one face (a roof or one wall) with one normal, so the
+    // provoking vertex gives the triangle's plane.
+    vec4 pc = u_matrix_inv_t * vec4(a_normal, -dot(a_normal, vec3(a_pos, elevation)));
+    if (abs(pc.z) > 1e-30) {
+        v_depth_plane = vec4(-pc.x / (pc.z * u_image_size.x), -pc.y / (pc.z * u_image_size.y),
+                             0.5 + 0.5 * (pc.x + pc.y - pc.w) / pc.z, 1.0);
+    } else {
+        v_depth_plane = vec4(0.0);
+    }
 #ifdef PATTERN
     #pragma prop: initialize vec4 pattern
     #pragma prop: initialize float pixel_ratio

@@ -1,3 +1,5 @@
+// Drawn with w = 1 (gpu/snap.py, exact), so varyings come premultiplied by 1/w (see the vertex shader).
+#define PERSPECTIVE_BY_HAND
 #include "_clip.glsl"
 in vec2 v_pos;
 #pragma prop: define vec4 outline_color
@@ -11,7 +13,7 @@ void main() {
     apply_clip();
     #pragma prop: initialize vec4 outline_color
     #pragma prop: initialize float opacity
-    float dist = length(v_pos - gl_FragCoord.xy);
+    float dist = length(v_pos / v_persp - gl_FragCoord.xy);
     float alpha = 1.0 - smoothstep(0.0, 1.0, dist);
 #ifdef PATTERN
     #pragma prop: initialize vec4 pattern

@@ -4,6 +4,7 @@ uniform mat4 u_matrix;
 uniform vec2 u_world;
 uniform vec2 u_origin;  // window position of the full image in this piece
 out vec2 v_pos;
+out float v_persp;
 #include "_clip.glsl"
 #include "_depth.glsl"
 #pragma prop: define vec4 outline_color
@@ -27,4 +28,15 @@ void main() {
 #endif
     set_clip(a_pos);
     set_layer_depth();
+    // This program reaches the GPU with w = 1 (gpu/snap.py: wide GL lines need exact window
+    // positions), which would interpolate linearly on screen. MapLibre interpolates v_pos with
+    // perspective (the soft edge fades along long pitched edges), so every varying goes out
+    // multiplied by 1/w, with 1/w itself, and the fragment shader divides.
+    float l = gl_Position.w > 0.0 ? 1.0 / gl_Position.w : 1.0;
+    v_persp = l;
+    v_pos *= l;
+    v_clip *= l;
+#ifdef PATTERN
+    v_pattern_pos *= l;
+#endif
 }

@@ -16,6 +16,13 @@ from pathlib import Path
 import moderngl
 
 from glrender.errors import RenderError
+from glrender.gpu.snap import wrap_vertex
+
+# Programs that draw into their own (not the frame's) viewport and so keep plain clip coordinates:
+# the heatmap's density pass renders at a quarter of the image size.
+UNSNAPPED = frozenset({"heatmap"})
+# Programs drawn as GL lines, whose positions must reach the rasteriser without float error.
+EXACT = frozenset({"fill_outline"})
 
 _PRAGMA = re.compile(r"^\s*#pragma prop: (define|initialize) (\w+) (\w+)\s*$", re.M)
 _INCLUDE = re.compile(r'^\s*#include "(\w+\.glsl)"\s*$', re.M)
@@ -57,8 +64,9 @@ def _expand(src: str, stage: str, attrs: frozenset[str], seen: set[str] | None =
         dd = name in attrs
         if op == "define":
             if stage == "vert":
-                return f"in {typ} a_{name};\nout {typ} v_{name};" if dd else f"uniform {typ} u_{name};"
-            return f"in {typ} v_{name};" if dd else f"uniform {typ} u_{name};"
+                # flat: a property is constant over each feature, so every triangle's vertices agree
+                return f"in {typ} a_{name};\nflat out {typ} v_{name};" if dd else f"uniform {typ} u_{name};"
+            return f"flat in {typ} v_{name};" if dd else f"uniform {typ} u_{name};"
         if stage == "vert":
             return f"{typ} {name} = a_{name};\n    v_{name} = a_{name};" if dd else f"{typ} {name} = u_{name};"
         return f"{typ} {name} = v_{name};" if dd else f"{typ} {name} = u_{name};"
@@ -72,6 +80,15 @@ class ProgramCache:
     def __init__(self, ctx: moderngl.Context) -> None:
         self.ctx = ctx
         self._programs: dict[tuple[str, frozenset[str], tuple[str, ...]], moderngl.Program] = {}
+        # the frame's snap uniforms (gpu/snap.py) and the programs that hold the current ones
+        self._snap: tuple[tuple[float, ...], tuple[float, ...]] | None = None
+        self._snapped: set[moderngl.Program] = set()
+
+    def set_view(self, snap: tuple[float, ...], scale: tuple[float, ...]) -> None:
+        """The image the next draws belong to (``gpu.snap.snap_uniforms``)."""
+        if self._snap != (snap, scale):
+            self._snap = (snap, scale)
+            self._snapped.clear()
 
     def get(self, name: str, attrs: Iterable[str] = (), defines: Iterable[str] = ()) -> moderngl.Program:
         key = (name, frozenset(attrs), tuple(sorted(defines)))
@@ -79,16 +96,27 @@ class ProgramCache:
         if prog is None:
             prog = self._compile(*key)
             self._programs[key] = prog
+        if prog not in self._snapped and key[0] not in UNSNAPPED:
+            if self._snap is None:
+                raise RenderError("ProgramCache.set_view() must be called before drawing")
+            for uniform, value in zip(("u_snap", "u_snap_scale"), self._snap, strict=True):
+                member = prog[uniform]
+                if isinstance(member, moderngl.Uniform):
+                    member.value = value
+            self._snapped.add(prog)
         return prog
 
     def _compile(self, name: str, attrs: frozenset[str], defines: tuple[str, ...]) -> moderngl.Program:
         d = shader_dir()
         header = "#version 330 core\n" + "".join(f"#define {x}\n" for x in defines)
         try:
-            vs = header + _expand(_source(f"{name}.vert"), "vert", attrs)
-            fs = header + _expand(_source(f"{name}.frag"), "frag", attrs)
+            vs = _expand(_source(f"{name}.vert"), "vert", attrs)
+            fs = _expand(_source(f"{name}.frag"), "frag", attrs)
         except OSError as exc:
             raise RenderError(f"shader {name!r} not found in {d}") from exc
+        if name not in UNSNAPPED:
+            vs = wrap_vertex(vs, exact=name in EXACT)
+        vs, fs = header + vs, header + fs
         try:
             return self.ctx.program(vertex_shader=vs, fragment_shader=fs)
         except Exception as exc:
@@ -98,3 +126,4 @@ class ProgramCache:
         for p in self._programs.values():
             p.release()
         self._programs.clear()
+        self._snapped.clear()

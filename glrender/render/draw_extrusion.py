@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from glrender.buckets.extrusion import EXTRUSION_PROPS
 from glrender.gpu import modes
 from glrender.render.context import FrameContext, LayerWork
@@ -39,6 +41,7 @@ def draw_extrusion(fc: FrameContext, work: LayerWork) -> None:
         return
     passes = [modes.EXTRUSION_OPAQUE] if opacity >= 1 else [modes.EXTRUSION_DEPTH_ONLY,
                                                               modes.EXTRUSION_COLOR_EQUAL]
+    image_size = (float(fc.camera.device_width), float(fc.camera.device_height))
     for mode in passes:
         for tile, bucket in work.items:
             if not fc.tile_visible(tile):
@@ -46,7 +49,10 @@ def draw_extrusion(fc: FrameContext, work: LayerWork) -> None:
             upp = fc.camera.pixels_to_tile_units(tile, bucket.extent)
             m = translated(fc.tile_matrix(tile, bucket.extent), translate, anchor, fc.camera, upp)
             u: dict[str, Any] = {"u_matrix": gl_matrix(m), "u_opacity": opacity, "u_vertical_gradient": vgrad,
-                                 "u_clip_rect": clip_rect(bucket.extent)}
+                                 "u_clip_rect": clip_rect(bucket.extent),
+                                 # planes transform by the inverse transpose (the shader's face depth)
+                                 "u_matrix_inv_t": gl_matrix(np.linalg.inv(m).T), "u_image_size": image_size,
+                                 "u_origin": fc.viewport_origin}
             u.update(light)
             defines: tuple[str, ...] = ()
             extra: dict[str, Any] = {}

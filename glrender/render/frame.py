@@ -10,6 +10,7 @@ import numpy as np
 from glrender.geo.camera import Camera, sub_frustum
 from glrender.gpu.context import flush
 from glrender.gpu.framebuffer import FrameTarget
+from glrender.gpu.snap import piece_viewport, snap_uniforms
 from glrender.render.context import GPU, FrameContext, LayerWork
 from glrender.render.layer_opacity import draw_grouped
 from glrender.render.tiling import pieces, unpremultiply
@@ -83,10 +84,12 @@ class FrameRenderer:
         out = np.empty((H, W, 4), dtype=np.uint8)
         limit = self.piece_limit
         target = self._target_for(min(W, limit), min(H, limit))
+        # Every piece draws the same snapped window positions, offset by whole pixels (gpu/snap.py).
+        self.gpu.programs.set_view(*snap_uniforms(W, H))
         for x0, y0, w, h in pieces(W, H, limit):
             # GL windows count rows from the bottom.
             origin = (-x0, -(H - y0 - h))
-            target.use(w, h, (origin[0], origin[1], W, H))
+            target.use(w, h, piece_viewport(W, H, x0, H - y0 - h))
             fc = FrameContext(
                 gpu=self.gpu,
                 fbo=target.fbo,

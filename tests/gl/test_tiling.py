@@ -25,8 +25,11 @@ def test_pieces_equal_one_piece_pitched_rotated() -> None:
     # The view must actually show something, or equality would prove nothing.
     assert len(np.unique(a.reshape(-1, 4)[::97], axis=0)) > 20
     diff = np.abs(a.astype(np.int16) - b.astype(np.int16)).max(axis=2)
-    # Pieces use the full view's matrices through an offset viewport, so geometry lands on the same
-    # pixels; the rasteriser's float rounding of window coordinates still flips a handful of edge
-    # pixels (measured: ~250 of 4.2 million here). Everything else must be equal within 1.
+    # Every vertex lands on the same grid point in every piece (gpu/snap.py) and building depth comes
+    # from each face's plane, so no edge moves and no wall changes places: nothing differs by more
+    # than 2. What is left is llvmpipe interpolating varyings from the framebuffer's corner, which
+    # rounds differently per piece: a 1-level change, and 2 where two such flips stack (dashes, soft
+    # outlines of neighbouring polygons). Measured: 28 pixels of 4.2 million at 2, none above.
+    assert int(diff.max()) <= 2, f"an edge moved between pieces: {np.argwhere(diff > 2)[:5]}"
     bad = int((diff > 1).sum())
-    assert bad <= a.shape[0] * a.shape[1] * 0.0002, f"{bad} pixels differ by more than 1: {np.argwhere(diff > 1)[:5]}"
+    assert bad <= 100, f"{bad} pixels differ by more than 1: {np.argwhere(diff > 1)[:5]}"
