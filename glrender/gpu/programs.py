@@ -12,16 +12,18 @@ import functools
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import moderngl
 
 from glrender.errors import RenderError
-from glrender.gpu.snap import wrap_vertex
+from glrender.gpu.snap import exact_uniforms, snap_uniforms, wrap_vertex
 
 # Programs that draw into their own (not the frame's) viewport and so keep plain clip coordinates:
 # the heatmap's density pass renders at a quarter of the image size.
 UNSNAPPED = frozenset({"heatmap"})
-# Programs drawn as GL lines, whose positions must reach the rasteriser without float error.
+# Programs drawn as GL lines, whose positions must reach the rasteriser without float error: they draw
+# through gpu.snap.exact_viewport (render/draw_fill.py switches to it).
 EXACT = frozenset({"fill_outline"})
 
 _PRAGMA = re.compile(r"^\s*#pragma prop: (define|initialize) (\w+) (\w+)\s*$", re.M)
@@ -80,14 +82,16 @@ class ProgramCache:
     def __init__(self, ctx: moderngl.Context) -> None:
         self.ctx = ctx
         self._programs: dict[tuple[str, frozenset[str], tuple[str, ...]], moderngl.Program] = {}
-        # the frame's snap uniforms (gpu/snap.py) and the programs that hold the current ones
-        self._snap: tuple[tuple[float, ...], tuple[float, ...]] | None = None
+        # the frame's snap uniforms (gpu/snap.py), plain and exact, and the programs holding them
+        self._view: tuple[int, int] | None = None
+        self._snap: tuple[Any, Any] = ((), ())
         self._snapped: set[moderngl.Program] = set()
 
-    def set_view(self, snap: tuple[float, ...], scale: tuple[float, ...]) -> None:
-        """The image the next draws belong to (``gpu.snap.snap_uniforms``)."""
-        if self._snap != (snap, scale):
-            self._snap = (snap, scale)
+    def set_view(self, width: int, height: int) -> None:
+        """The image (device pixels) the next draws belong to."""
+        if self._view != (width, height):
+            self._view = (width, height)
+            self._snap = (snap_uniforms(width, height), exact_uniforms(width, height))
             self._snapped.clear()
 
     def get(self, name: str, attrs: Iterable[str] = (), defines: Iterable[str] = ()) -> moderngl.Program:
@@ -97,9 +101,10 @@ class ProgramCache:
             prog = self._compile(*key)
             self._programs[key] = prog
         if prog not in self._snapped and key[0] not in UNSNAPPED:
-            if self._snap is None:
+            if self._view is None:
                 raise RenderError("ProgramCache.set_view() must be called before drawing")
-            for uniform, value in zip(("u_snap", "u_snap_scale"), self._snap, strict=True):
+            values = self._snap[1] if key[0] in EXACT else self._snap[0]
+            for uniform, value in zip(("u_snap", "u_snap_scale"), values, strict=True):
                 member = prog[uniform]
                 if isinstance(member, moderngl.Uniform):
                     member.value = value

@@ -7,11 +7,11 @@ differently, so a few vertices used to land one grid step apart in a piece and i
 hard edges (building walls) flipped whole pixels.
 
 So the vertex shader works out the window position itself, in the same float32 arithmetic whatever
-the piece, relative to a fixed integer centre, and rounds it to a 1/128-pixel grid. It then hands the
-GPU x and y scaled back by w (w itself is untouched, so interpolation stays perspective-correct). The
-GPU's own division and offset add an error far below half a grid step (a viewport of power-of-two half
-size makes its scale exact), so its 1/256 snap lands every vertex on the same grid point, shifted by
-whole pixels, in every piece. Vertices behind the camera (w <= 0) are only mapped to the viewport.
+the piece, and rounds it to a 1/128-pixel grid. It then hands the GPU x and y scaled back by w (w
+itself is untouched, so interpolation stays perspective-correct). The GPU's own division, scale and
+offset add an error far below half a grid step, so its 1/256 snap lands every vertex on the same grid
+point, shifted by whole pixels, in every piece. Vertices behind the camera (w <= 0) pass unchanged
+(they only take part in clipping).
 
 Two things stay outside this module: wide GL lines (``exact`` below) and depth, which the GPU
 interpolates from the framebuffer's corner, so building faces compute theirs from their plane
@@ -33,26 +33,39 @@ GRID = 128
 _MAIN = re.compile(r"\bvoid\s+main\s*\(\s*\)")
 
 
-def view_grid(width: int, height: int) -> tuple[int, int, int, int]:
-    """(cx, cy, sx, sy) for a width x height image: an integer centre and power-of-two half sizes of
-    the viewport that contains the whole image around it."""
+def snap_uniforms(width: int, height: int) -> tuple[tuple[float, float, float, float], tuple[float, float]]:
+    """``u_snap`` (the viewport's scale, then the image centre's offset from the grid centre) and
+    ``u_snap_scale`` (1 / the viewport's scale) for a width x height image, drawn through a viewport
+    of the image's own size (``piece_viewport``). The GPU's scale is then not exact, but its error is
+    far below half a grid step (tests/unit/test_snap.py replays it)."""
+    return (width / 2.0, height / 2.0, 0.0, 0.0), (2.0 / width, 2.0 / height)
+
+
+def piece_viewport(width: int, height: int, x0: int, y0_gl: int) -> tuple[int, int, int, int]:
+    """The GL viewport of the piece whose lower-left corner is (x0, y0_gl) in the image's GL window:
+    the whole image's, offset by whole pixels."""
+    return (-x0, -y0_gl, width, height)
+
+
+def exact_grid(width: int, height: int) -> tuple[int, int, int, int]:
+    """(cx, cy, sx, sy) for exact programs: an integer centre and power-of-two half sizes of a
+    viewport that holds the whole image around it (its scale and offset are then exact)."""
     cx, cy = width // 2, height // 2
     sx = 1 << max(0, max(cx, width - cx) - 1).bit_length()
     sy = 1 << max(0, max(cy, height - cy) - 1).bit_length()
     return cx, cy, sx, sy
 
 
-def snap_uniforms(width: int, height: int) -> tuple[tuple[float, float, float, float], tuple[float, float]]:
-    """``u_snap`` (half image size, image centre minus grid centre) and ``u_snap_scale`` (1 / half
-    viewport) for a width x height image."""
-    cx, cy, sx, sy = view_grid(width, height)
-    snap = (width / 2.0, height / 2.0, width / 2.0 - cx, height / 2.0 - cy)
-    return snap, (1.0 / sx, 1.0 / sy)
+def exact_uniforms(width: int, height: int) -> tuple[tuple[float, float, float, float], tuple[float, float]]:
+    """``snap_uniforms`` for exact programs, drawn through ``exact_viewport``."""
+    cx, cy, sx, sy = exact_grid(width, height)
+    return (width / 2.0, height / 2.0, width / 2.0 - cx, height / 2.0 - cy), (1.0 / sx, 1.0 / sy)
 
 
-def piece_viewport(width: int, height: int, x0: int, y0_gl: int) -> tuple[int, int, int, int]:
-    """The GL viewport of the piece whose lower-left corner is (x0, y0_gl) in the image's GL window."""
-    cx, cy, sx, sy = view_grid(width, height)
+def exact_viewport(width: int, height: int, x0: int, y0_gl: int) -> tuple[int, int, int, int]:
+    """``piece_viewport`` for exact programs. It is bigger than the image (up to twice as wide), which
+    costs llvmpipe time, so only the programs that need it draw through it."""
+    cx, cy, sx, sy = exact_grid(width, height)
     return (cx - sx - x0, cy - sy - y0_gl, 2 * sx, 2 * sy)
 
 
@@ -60,7 +73,8 @@ def wrap_vertex(src: str, exact: bool = False) -> str:
     """The vertex shader with its position snapped to the grid (see the module doc).
 
     ``exact`` hands the GPU window positions with no float error at all, by dividing by w in the
-    shader (w becomes 1, and the power-of-two scale and whole-pixel offset are exact): wide GL lines
+    shader (w becomes 1) and drawing through ``exact_viewport``, whose power-of-two scale and
+    whole-pixel offset are exact: wide GL lines
     need it, because the rasteriser places their ends with float tests on the unsnapped position
     (the diamond-exit rule), which a last-bit difference flips. Such a program must carry
     perspective-correct interpolation itself (shaders/fill_outline.* do)."""
@@ -70,8 +84,8 @@ def wrap_vertex(src: str, exact: bool = False) -> str:
     hand_over = "gl_Position = vec4(r * u_snap_scale, p.z / p.w, 1.0);" if exact else \
         "gl_Position.xy = r * u_snap_scale * p.w;"
     return body + f"""
-uniform vec4 u_snap;        // half image size; image centre minus grid centre (pixels)
-uniform vec2 u_snap_scale;  // 1 / half viewport size (a power of two)
+uniform vec4 u_snap;        // viewport scale (half size); image centre minus grid centre (pixels)
+uniform vec2 u_snap_scale;  // 1 / viewport scale
 void main() {{
     glr_main();
     vec4 p = gl_Position;
@@ -80,7 +94,7 @@ void main() {{
         r = floor(r * {GRID:.1f} + 0.5) * {1.0 / GRID!r};
         {hand_over}
     }} else {{
-        gl_Position.xy = (p.xy * u_snap.xy + p.w * u_snap.zw) * u_snap_scale;
+        gl_Position.xy = (p.xy * u_snap.xy + p.w * u_snap.zw) * u_snap_scale;  // map to the viewport
     }}
 }}
 """

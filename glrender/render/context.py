@@ -47,6 +47,8 @@ class FrameContext:
     piece_clip: np.ndarray          # clip-space correction for this piece (used for culling only)
     piece_size: tuple[int, int]     # device pixels
     viewport_origin: tuple[float, float]  # where the full image's origin sits in this piece (GL window)
+    viewport: tuple[int, int, int, int]        # this piece's viewport (gpu/snap.py piece_viewport)
+    exact_viewport: tuple[int, int, int, int]  # the one exact programs draw through (gpu/snap.py)
     zoom: float
     light: Any = None
     global_state: Any = None

@@ -64,6 +64,12 @@ def draw_fill(fc: FrameContext, work: LayerWork) -> None:
                       u_origin=fc.viewport_origin)
             # An explicit outline colour wins over the pattern (MapLibre's fillOutline vs fillOutlinePattern).
             odefs = defines if _unset(outline_prop) else ()
-            draw_bucket(fc, "fill_outline", bucket, layer, outline_props, u2, mode, indices="outlines",
-                        primitive=gl.LINES, defines=odefs, extra_attrs=extra if odefs else None, extra_key=key)
+            # GL lines must reach the rasteriser exactly (gpu/snap.py, exact programs)
+            fc.fbo.viewport = fc.exact_viewport
+            try:
+                draw_bucket(fc, "fill_outline", bucket, layer, outline_props, u2, mode, indices="outlines",
+                            primitive=gl.LINES, defines=odefs, extra_attrs=extra if odefs else None,
+                            extra_key=key)
+            finally:
+                fc.fbo.viewport = fc.viewport
             fc.ctx.line_width = 1.0

@@ -10,7 +10,7 @@ import numpy as np
 from glrender.geo.camera import Camera, sub_frustum
 from glrender.gpu.context import flush
 from glrender.gpu.framebuffer import FrameTarget
-from glrender.gpu.snap import piece_viewport, snap_uniforms
+from glrender.gpu.snap import exact_viewport, piece_viewport
 from glrender.render.context import GPU, FrameContext, LayerWork
 from glrender.render.layer_opacity import draw_grouped
 from glrender.render.tiling import pieces, unpremultiply
@@ -85,11 +85,12 @@ class FrameRenderer:
         limit = self.piece_limit
         target = self._target_for(min(W, limit), min(H, limit))
         # Every piece draws the same snapped window positions, offset by whole pixels (gpu/snap.py).
-        self.gpu.programs.set_view(*snap_uniforms(W, H))
+        self.gpu.programs.set_view(W, H)
         for x0, y0, w, h in pieces(W, H, limit):
             # GL windows count rows from the bottom.
             origin = (-x0, -(H - y0 - h))
-            target.use(w, h, piece_viewport(W, H, x0, H - y0 - h))
+            viewport = piece_viewport(W, H, x0, H - y0 - h)
+            target.use(w, h, viewport)
             fc = FrameContext(
                 gpu=self.gpu,
                 fbo=target.fbo,
@@ -97,6 +98,8 @@ class FrameRenderer:
                 piece_clip=sub_frustum(W, H, x0, y0, w, h),
                 piece_size=(w, h),
                 viewport_origin=(float(origin[0]), float(origin[1])),
+                viewport=viewport,
+                exact_viewport=exact_viewport(W, H, x0, H - y0 - h),
                 zoom=camera.zoom,
                 light=light,
                 global_state=global_state,

@@ -4,7 +4,6 @@ import pytest
 
 from glrender.errors import RenderError
 from glrender.gpu.programs import ProgramCache
-from glrender.gpu.snap import snap_uniforms
 
 PROGRAMS = {
     "background": [],
@@ -20,7 +19,7 @@ PROGRAMS = {
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_every_program_compiles_with_uniforms_and_with_attributes(gl_ctx: object, name: str) -> None:
     cache = ProgramCache(gl_ctx)  # type: ignore[arg-type]
-    cache.set_view(*snap_uniforms(300, 200))
+    cache.set_view(300, 200)
     plain = cache.get(name)
     assert plain is cache.get(name)
     props = PROGRAMS[name]
@@ -38,10 +37,15 @@ def test_programs_carry_the_frames_snap_uniforms(gl_ctx: object) -> None:
     # drawing without an image to snap to would collapse every vertex: refuse it
     with pytest.raises(RenderError, match="set_view"):
         cache.get("fill")
-    cache.set_view(*snap_uniforms(300, 200))
+    cache.set_view(300, 200)
     prog = cache.get("fill")
     assert prog["u_snap"].value == pytest.approx((150.0, 100.0, 0.0, 0.0))
-    assert prog["u_snap_scale"].value == pytest.approx((1 / 256, 1 / 128))
-    cache.set_view(*snap_uniforms(301, 200))  # a new image size reaches programs compiled before it
-    assert cache.get("fill")["u_snap"].value == pytest.approx((150.5, 100.0, 0.5, 0.0))
+    assert prog["u_snap_scale"].value == pytest.approx((1 / 150, 1 / 100))
+    # GL lines draw through the power-of-two viewport around an integer centre
+    outline = cache.get("fill_outline")
+    assert outline["u_snap"].value == pytest.approx((150.0, 100.0, 0.0, 0.0))
+    assert outline["u_snap_scale"].value == pytest.approx((1 / 256, 1 / 128))
+    cache.set_view(301, 200)  # a new image size reaches programs compiled before it
+    assert cache.get("fill")["u_snap"].value == pytest.approx((150.5, 100.0, 0.0, 0.0))
+    assert cache.get("fill_outline")["u_snap"].value == pytest.approx((150.5, 100.0, 0.5, 0.0))
     cache.release()

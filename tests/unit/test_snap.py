@@ -2,32 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from glrender.errors import RenderError
-from glrender.gpu.snap import GRID, piece_viewport, snap_uniforms, view_grid, wrap_vertex
+from glrender.gpu.snap import (
+    GRID,
+    exact_grid,
+    exact_uniforms,
+    exact_viewport,
+    piece_viewport,
+    snap_uniforms,
+    wrap_vertex,
+)
 
 SIZES = [(1, 1), (300, 200), (301, 199), (512, 512), (2048, 2048), (4097, 3000), (8192, 8192)]
 
 
 @pytest.mark.parametrize(("w", "h"), SIZES)
-def test_the_viewport_holds_the_image_with_power_of_two_half_sizes(w: int, h: int) -> None:
-    cx, cy, sx, sy = view_grid(w, h)
+def test_the_exact_viewport_holds_the_image_with_power_of_two_half_sizes(w: int, h: int) -> None:
+    cx, cy, sx, sy = exact_grid(w, h)
     for c, s, n in ((cx, sx, w), (cy, sy, h)):
         assert s & (s - 1) == 0
         assert c - s <= 0 and c + s >= n  # the clip volume covers every pixel of the image
         assert 2 * s <= max(2, 2 * n)      # and stays within GL's viewport limits for n <= 8192
 
 
-def test_pieces_are_the_same_viewport_shifted_by_whole_pixels() -> None:
-    full = piece_viewport(2048, 1536, 0, 0)
+@pytest.mark.parametrize("viewport", [piece_viewport, exact_viewport])
+def test_pieces_are_the_same_viewport_shifted_by_whole_pixels(viewport: Any) -> None:
+    full = viewport(2048, 1536, 0, 0)
     for x0, y0 in ((512, 0), (0, 1024), (1536, 1024)):
-        vx, vy, vw, vh = piece_viewport(2048, 1536, x0, y0)
+        vx, vy, vw, vh = viewport(2048, 1536, x0, y0)
         assert (vx, vy, vw, vh) == (full[0] - x0, full[1] - y0, full[2], full[3])
 
 
-def _gpu_window(x_out: np.ndarray, w: np.ndarray, half: int, translate: int) -> np.ndarray:
+def _gpu_window(x_out: np.ndarray, w: np.ndarray, half: float, translate: float) -> np.ndarray:
     """What a GPU does with a clip x: divide by w, scale, add the viewport offset, all in float32,
     then snap to its 1/256 grid."""
     f32 = np.float32
@@ -36,7 +47,7 @@ def _gpu_window(x_out: np.ndarray, w: np.ndarray, half: int, translate: int) -> 
     return np.rint(win.astype(np.float64) * 256.0).astype(np.int64)
 
 
-@pytest.mark.parametrize("size", [300, 2048, 8191, 8192])
+@pytest.mark.parametrize("size", [300, 1280, 2048, 8191, 8192])
 def test_every_piece_snaps_a_vertex_to_the_same_grid_point(size: int) -> None:
     # The shader's arithmetic, replayed in float32: whatever the piece's offset, the GPU's own snap of
     # the position we hand it lands on the grid point we chose, shifted by whole pixels.
@@ -47,15 +58,14 @@ def test_every_piece_snaps_a_vertex_to_the_same_grid_point(size: int) -> None:
     ndc = rng.uniform(-1.3, 1.3, n).astype(f32)
     x = (ndc * w).astype(f32)
     snap, scale = snap_uniforms(size, size)
-    cx, _, sx, _ = view_grid(size, size)
     r = (x / w).astype(f32) * f32(snap[0]) + f32(snap[2])
     r = (np.floor(r * f32(GRID) + f32(0.5)) * f32(1.0 / GRID)).astype(f32)
     x_out = (r * f32(scale[0]) * w).astype(f32)
-    want = np.rint(r.astype(np.float64) * 256.0).astype(np.int64)
     for x0 in sorted({0, 512, size // 2, max(0, size - 512)}):
-        vx = cx - sx - x0
-        got = _gpu_window(x_out, w, sx, vx + sx)
-        assert np.array_equal(got, want + (cx - x0) * 256), f"piece at {x0}"
+        vx, _, vw, _ = piece_viewport(size, size, x0, 0)
+        got = _gpu_window(x_out, w, vw / 2, vx + vw / 2)
+        want = np.rint((r.astype(np.float64) + vx + vw / 2) * 256.0).astype(np.int64)
+        assert np.array_equal(got, want), f"piece at {x0}"
 
 
 @pytest.mark.parametrize("size", [300, 1280, 2048, 8191])
@@ -63,13 +73,15 @@ def test_exact_programs_reach_the_rasteriser_without_float_error(size: int) -> N
     # With w = 1 the GPU only scales by a power of two and adds whole pixels: no rounding at all.
     rng = np.random.default_rng(3)
     f32 = np.float32
-    snap, scale = snap_uniforms(size, size)
-    cx, _, sx, _ = view_grid(size, size)
+    snap, scale = exact_uniforms(size, size)
+    cx, _, sx, _ = exact_grid(size, size)
     r = np.round(rng.uniform(-size / 2 - 50, size / 2 + 50, 100_000) * GRID) / GRID + snap[2]
     r = r.astype(f32)
     x_out = (r * f32(scale[0])).astype(f32)
     for x0 in sorted({0, 512, size // 2}):
-        win = (x_out * f32(sx)).astype(f32) + f32(cx - x0)
+        vx, _, vw, _ = exact_viewport(size, size, x0, 0)
+        win = (x_out * f32(vw // 2)).astype(f32) + f32(vx + vw // 2)
+        assert vx + vw // 2 == cx - x0
         assert np.array_equal(win.astype(np.float64), r.astype(np.float64) + (cx - x0))
 
 
