@@ -9,11 +9,13 @@ uniform float u_lightintensity;
 uniform vec3 u_lightcolor;
 uniform float u_vertical_gradient;
 uniform float u_opacity;
+out vec4 v_shade;
+#ifdef EXACT_DEPTH
 uniform mat4 u_matrix_inv_t;  // inverse(u_matrix) transposed: carries face planes to clip space
 uniform vec2 u_image_size;    // the whole image in device pixels
-out vec4 v_shade;
 // The face's depth as a plane over window pixels, z = x * X + y * Y + z (w = 0: edge-on, unusable)
 flat out vec4 v_depth_plane;
+#endif
 // Buffered geometry of neighbouring tiles overlaps: each tile keeps only its own square, so a
 // translucent roof is coloured once (MapLibre uses the stencil buffer for the same purpose).
 #include "_clip.glsl"
@@ -36,6 +38,7 @@ void main() {
     float elevation = t > 0.0 ? height : base;
     gl_Position = u_matrix * vec4(a_pos, elevation, 1.0);
     set_clip(a_pos);
+#ifdef EXACT_DEPTH
     // Every vertex of a triangle lies on one face (a roof or one wall) with one normal, so the
     // provoking vertex gives the triangle's plane.
     vec4 pc = u_matrix_inv_t * vec4(a_normal, -dot(a_normal, vec3(a_pos, elevation)));
@@ -45,6 +48,7 @@ void main() {
     } else {
         v_depth_plane = vec4(0.0);
     }
+#endif
 #ifdef PATTERN
     #pragma prop: initialize vec4 pattern
     #pragma prop: initialize float pixel_ratio

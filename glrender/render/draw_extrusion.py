@@ -18,6 +18,12 @@ from glrender.render.draw_pattern import bind_atlas, floor_zoom, pattern_atlas, 
 from glrender.render.patterns import pattern_tile_uniforms
 from glrender.render.uniforms import gl_matrix, light_uniforms, translated
 
+# Images at least this big (device px) take building depth from each face's plane, so that they draw
+# the same in any number of framebuffer pieces. It costs llvmpipe about 15 % of an extrusion layer's
+# time (one more varying per vertex and fragment), which smaller images, drawn in one piece unless
+# piece_limit is set below their size, do not pay: their near-ties resolve by interpolation.
+EXACT_DEPTH_FROM = 2048
+
 
 def clip_rect(extent: int) -> tuple[float, float, float, float]:
     # Shifted by half a tile unit: a wall lying exactly on a tile edge (both tiles hold it, coordinates
@@ -42,6 +48,7 @@ def draw_extrusion(fc: FrameContext, work: LayerWork) -> None:
     passes = [modes.EXTRUSION_OPAQUE] if opacity >= 1 else [modes.EXTRUSION_DEPTH_ONLY,
                                                               modes.EXTRUSION_COLOR_EQUAL]
     image_size = (float(fc.camera.device_width), float(fc.camera.device_height))
+    exact = max(image_size) >= EXACT_DEPTH_FROM
     for mode in passes:
         for tile, bucket in work.items:
             if not fc.tile_visible(tile):
@@ -49,12 +56,14 @@ def draw_extrusion(fc: FrameContext, work: LayerWork) -> None:
             upp = fc.camera.pixels_to_tile_units(tile, bucket.extent)
             m = translated(fc.tile_matrix(tile, bucket.extent), translate, anchor, fc.camera, upp)
             u: dict[str, Any] = {"u_matrix": gl_matrix(m), "u_opacity": opacity, "u_vertical_gradient": vgrad,
-                                 "u_clip_rect": clip_rect(bucket.extent),
-                                 # planes transform by the inverse transpose (the shader's face depth)
-                                 "u_matrix_inv_t": gl_matrix(np.linalg.inv(m).T), "u_image_size": image_size,
-                                 "u_origin": fc.viewport_origin}
+                                 "u_clip_rect": clip_rect(bucket.extent)}
             u.update(light)
             defines: tuple[str, ...] = ()
+            if exact:
+                # planes transform by the inverse transpose (the shader's face depth)
+                u.update({"u_matrix_inv_t": gl_matrix(np.linalg.inv(m).T), "u_image_size": image_size,
+                          "u_origin": fc.viewport_origin})
+                defines = ("EXACT_DEPTH",)
             extra: dict[str, Any] = {}
             if atlas is not None:
                 got = pattern_inputs(fc, layer, "fill-extrusion-pattern", atlas, bucket)
@@ -67,7 +76,7 @@ def draw_extrusion(fc: FrameContext, work: LayerWork) -> None:
                 u["u_image"] = 0
                 # MapLibre's -2^z / tileSize / 8 is per 8192-unit tile; scale it to this bucket's extent.
                 u["u_height_factor"] = -(2.0**tile.overscaled_z) / 512.0 / 8.0 * bucket.extent / 8192.0
-                defines = ("PATTERN",)
+                defines += ("PATTERN",)
             draw_bucket(fc, "fill_extrusion", bucket, layer, EXTRUSION_PROPS, u, mode, defines=defines,
                         extra_attrs=extra, extra_key=(floor_zoom(fc), id(atlas)))
     fc.behind_3d = False  # MapLibre Native draws later 2D layers over buildings

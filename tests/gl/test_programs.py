@@ -29,6 +29,9 @@ def test_every_program_compiles_with_uniforms_and_with_attributes(gl_ctx: object
         assert any(f"a_{p}" in dd for p in props)
     if name == "line":
         cache.get(name, [], ["DASHED"])
+    if name == "fill_extrusion":  # big images: depth from each face's plane
+        for defines in (["EXACT_DEPTH"], ["EXACT_DEPTH", "PATTERN"]):
+            assert "u_matrix_inv_t" in cache.get(name, props, defines)
     cache.release()
 
 
