@@ -67,7 +67,7 @@ class Renderer:
     are serialised by an internal lock."""
 
     def __init__(self, style: str | os.PathLike[str] | Mapping[str, Any], *, base_dir: str | None = None,
-                 piece_limit: int = 4096, bucket_cache_size: int = 8192) -> None:
+                 piece_limit: int = 4096, bucket_cache_size: int = 8192, exact: bool = False) -> None:
         # The GL driver loads on a background thread while the style is parsed and the first
         # layers are planned (glrender/gpu/preload.py).
         preload.start()
@@ -78,6 +78,11 @@ class Renderer:
         if not isinstance(piece_limit, int) or piece_limit < 64:
             raise RenderError(f"piece_limit must be an integer >= 64, got {piece_limit!r}")
         self.piece_limit = piece_limit
+        if not isinstance(exact, bool):
+            raise RenderError(f"exact must be True or False, got {exact!r}")
+        # exact: an image comes out the same (within 1 level) in any number of framebuffer pieces, at
+        # some cost (render/context.py, gpu/framebuffer.py)
+        self.exact = exact
         raw_sources = dict(parsed.raw.get("sources") or {})
         used: dict[str, set[str]] = {}
         for layer in parsed.layers:
@@ -114,7 +119,7 @@ class Renderer:
 
             ctx = create_gl_context()
             self._gpu = GPU(ctx=ctx, programs=ProgramCache(ctx), meshes=MeshCache(ctx))
-            self._frame = FrameRenderer(self._gpu, self.piece_limit)
+            self._frame = FrameRenderer(self._gpu, self.piece_limit, self.exact)
         return self._frame
 
     def camera(self, *, center: Sequence[float] | None = None, zoom: float | None = None,
@@ -232,6 +237,6 @@ def _place(place_layers: Any, cam: Camera, symbols: Any, gstate: Any, works: Any
 
 def render(style: str | os.PathLike[str] | Mapping[str, Any], **kwargs: Any) -> Image:
     """One-shot convenience: a new Renderer, one render, closed again."""
-    ctor = {k: kwargs.pop(k) for k in ("base_dir", "piece_limit") if k in kwargs}
+    ctor = {k: kwargs.pop(k) for k in ("base_dir", "piece_limit", "exact") if k in kwargs}
     with Renderer(style, **ctor) as r:
         return r.render(**kwargs)

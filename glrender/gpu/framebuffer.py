@@ -1,4 +1,4 @@
-"""Offscreen framebuffers: RGBA8 colour + 24-bit depth, read back top-down as numpy."""
+"""Offscreen framebuffers: RGBA8 (or RGBA16, ``deep``) colour + 24-bit depth, read back top-down as numpy."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ import numpy as np
 class FrameTarget:
     """One framebuffer piece. Reused across renders while the size fits."""
 
-    def __init__(self, ctx: moderngl.Context, width: int, height: int) -> None:
+    def __init__(self, ctx: moderngl.Context, width: int, height: int, deep: bool = False) -> None:
         self.ctx = ctx
         self.width = width
         self.height = height
-        self.color = ctx.renderbuffer((width, height), 4)
+        self.deep = deep
+        # deep: 16-bit normalised channels, so blending rounds at 1/65535 and only the read-back rounds
+        # to 8 bits
+        self.color = ctx.renderbuffer((width, height), 4, dtype="nu2" if deep else "f1")
         self.depth = ctx.depth_renderbuffer((width, height))
         self.fbo = ctx.framebuffer(color_attachments=[self.color], depth_attachment=self.depth)
 
@@ -27,7 +30,7 @@ class FrameTarget:
         self.fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0, viewport=(0, 0, width, height))
 
     def read(self, width: int, height: int) -> np.ndarray:
-        """Premultiplied RGBA, (height, width, 4) uint8, first row at the top."""
+        """Premultiplied RGBA, (height, width, 4), first row at the top: uint8, or uint16 when deep."""
         data = self.fbo.read(viewport=(0, 0, width, height), components=4, alignment=1)
         return np.frombuffer(data, dtype=np.uint8).reshape(height, width, 4)[::-1]
 

@@ -17,14 +17,14 @@ from typing import Any
 import moderngl
 
 from glrender.errors import RenderError
-from glrender.gpu.snap import exact_uniforms, snap_uniforms, wrap_vertex
+from glrender.gpu.snap import gl_line_uniforms, snap_uniforms, wrap_vertex
 
 # Programs that draw into their own (not the frame's) viewport and so keep plain clip coordinates:
 # the heatmap's density pass renders at a quarter of the image size.
 UNSNAPPED = frozenset({"heatmap"})
 # Programs drawn as GL lines, whose positions must reach the rasteriser without float error: they draw
-# through gpu.snap.exact_viewport (render/draw_fill.py switches to it).
-EXACT = frozenset({"fill_outline"})
+# through gpu.snap.gl_line_viewport (render/draw_fill.py switches to it).
+LINE_PROGRAMS = frozenset({"fill_outline"})
 
 _PRAGMA = re.compile(r"^\s*#pragma prop: (define|initialize) (\w+) (\w+)\s*$", re.M)
 _INCLUDE = re.compile(r'^\s*#include "(\w+\.glsl)"\s*$', re.M)
@@ -91,7 +91,7 @@ class ProgramCache:
         """The image (device pixels) the next draws belong to."""
         if self._view != (width, height):
             self._view = (width, height)
-            self._snap = (snap_uniforms(width, height), exact_uniforms(width, height))
+            self._snap = (snap_uniforms(width, height), gl_line_uniforms(width, height))
             self._snapped.clear()
 
     def get(self, name: str, attrs: Iterable[str] = (), defines: Iterable[str] = ()) -> moderngl.Program:
@@ -103,7 +103,7 @@ class ProgramCache:
         if prog not in self._snapped and key[0] not in UNSNAPPED:
             if self._view is None:
                 raise RenderError("ProgramCache.set_view() must be called before drawing")
-            values = self._snap[1] if key[0] in EXACT else self._snap[0]
+            values = self._snap[1] if key[0] in LINE_PROGRAMS else self._snap[0]
             for uniform, value in zip(("u_snap", "u_snap_scale"), values, strict=True):
                 member = prog[uniform]
                 if isinstance(member, moderngl.Uniform):
@@ -120,7 +120,7 @@ class ProgramCache:
         except OSError as exc:
             raise RenderError(f"shader {name!r} not found in {d}") from exc
         if name not in UNSNAPPED:
-            vs = wrap_vertex(vs, exact=name in EXACT)
+            vs = wrap_vertex(vs, exact=name in LINE_PROGRAMS)
         vs, fs = header + vs, header + fs
         try:
             return self.ctx.program(vertex_shader=vs, fragment_shader=fs)

@@ -47,7 +47,7 @@ def piece_viewport(width: int, height: int, x0: int, y0_gl: int) -> tuple[int, i
     return (-x0, -y0_gl, width, height)
 
 
-def exact_grid(width: int, height: int) -> tuple[int, int, int, int]:
+def gl_line_grid(width: int, height: int) -> tuple[int, int, int, int]:
     """(cx, cy, sx, sy) for exact programs: an integer centre and power-of-two half sizes of a
     viewport that holds the whole image around it (its scale and offset are then exact)."""
     cx, cy = width // 2, height // 2
@@ -56,16 +56,16 @@ def exact_grid(width: int, height: int) -> tuple[int, int, int, int]:
     return cx, cy, sx, sy
 
 
-def exact_uniforms(width: int, height: int) -> tuple[tuple[float, float, float, float], tuple[float, float]]:
-    """``snap_uniforms`` for exact programs, drawn through ``exact_viewport``."""
-    cx, cy, sx, sy = exact_grid(width, height)
+def gl_line_uniforms(width: int, height: int) -> tuple[tuple[float, float, float, float], tuple[float, float]]:
+    """``snap_uniforms`` for exact programs, drawn through ``gl_line_viewport``."""
+    cx, cy, sx, sy = gl_line_grid(width, height)
     return (width / 2.0, height / 2.0, width / 2.0 - cx, height / 2.0 - cy), (1.0 / sx, 1.0 / sy)
 
 
-def exact_viewport(width: int, height: int, x0: int, y0_gl: int) -> tuple[int, int, int, int]:
+def gl_line_viewport(width: int, height: int, x0: int, y0_gl: int) -> tuple[int, int, int, int]:
     """``piece_viewport`` for exact programs. It is bigger than the image (up to twice as wide), which
     costs llvmpipe time, so only the programs that need it draw through it."""
-    cx, cy, sx, sy = exact_grid(width, height)
+    cx, cy, sx, sy = gl_line_grid(width, height)
     return (cx - sx - x0, cy - sy - y0_gl, 2 * sx, 2 * sy)
 
 
@@ -73,7 +73,7 @@ def wrap_vertex(src: str, exact: bool = False) -> str:
     """The vertex shader with its position snapped to the grid (see the module doc).
 
     ``exact`` hands the GPU window positions with no float error at all, by dividing by w in the
-    shader (w becomes 1) and drawing through ``exact_viewport``, whose power-of-two scale and
+    shader (w becomes 1) and drawing through ``gl_line_viewport``, whose power-of-two scale and
     whole-pixel offset are exact: wide GL lines
     need it, because the rasteriser places their ends with float tests on the unsnapped position
     (the diamond-exit rule), which a last-bit difference flips. Such a program must carry

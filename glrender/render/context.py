@@ -39,6 +39,13 @@ class LayerWork:
     items: list[tuple[TileID, Any]]
 
 
+# Images at least this big (device px) take building depth from face planes (render/draw_extrusion.py)
+# so that near-ties between walls resolve the same in any number of framebuffer pieces. It costs
+# llvmpipe about 15 % of an extrusion layer, which smaller images, one piece unless piece_limit is set
+# below their size, do not pay.
+PLANE_DEPTH_FROM = 2048
+
+
 @record
 class FrameContext:
     gpu: GPU
@@ -48,8 +55,10 @@ class FrameContext:
     piece_size: tuple[int, int]     # device pixels
     viewport_origin: tuple[float, float]  # where the full image's origin sits in this piece (GL window)
     viewport: tuple[int, int, int, int]        # this piece's viewport (gpu/snap.py piece_viewport)
-    exact_viewport: tuple[int, int, int, int]  # the one exact programs draw through (gpu/snap.py)
+    gl_line_viewport: tuple[int, int, int, int]  # GL-line programs draw through this one (gpu/snap.py)
     zoom: float
+    plane_depth: bool = False       # building depth from face planes (PLANE_DEPTH_FROM, or exact)
+    exact: bool = False             # Renderer(exact=True): 16-bit blending, float dash atlas
     light: Any = None
     global_state: Any = None
     sprites: Any = None             # the style's SpriteAtlas at this pixel ratio (patterns), or None

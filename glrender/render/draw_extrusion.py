@@ -18,12 +18,6 @@ from glrender.render.draw_pattern import bind_atlas, floor_zoom, pattern_atlas, 
 from glrender.render.patterns import pattern_tile_uniforms
 from glrender.render.uniforms import gl_matrix, light_uniforms, translated
 
-# Images at least this big (device px) take building depth from each face's plane, so that they draw
-# the same in any number of framebuffer pieces. It costs llvmpipe about 15 % of an extrusion layer's
-# time (one more varying per vertex and fragment), which smaller images, drawn in one piece unless
-# piece_limit is set below their size, do not pay: their near-ties resolve by interpolation.
-EXACT_DEPTH_FROM = 2048
-
 
 def clip_rect(extent: int) -> tuple[float, float, float, float]:
     # Shifted by half a tile unit: a wall lying exactly on a tile edge (both tiles hold it, coordinates
@@ -48,7 +42,7 @@ def draw_extrusion(fc: FrameContext, work: LayerWork) -> None:
     passes = [modes.EXTRUSION_OPAQUE] if opacity >= 1 else [modes.EXTRUSION_DEPTH_ONLY,
                                                               modes.EXTRUSION_COLOR_EQUAL]
     image_size = (float(fc.camera.device_width), float(fc.camera.device_height))
-    exact = max(image_size) >= EXACT_DEPTH_FROM
+    exact = fc.plane_depth  # depth from face planes: the same in any number of pieces
     for mode in passes:
         for tile, bucket in work.items:
             if not fc.tile_visible(tile):

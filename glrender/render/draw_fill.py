@@ -65,7 +65,7 @@ def draw_fill(fc: FrameContext, work: LayerWork) -> None:
             # An explicit outline colour wins over the pattern (MapLibre's fillOutline vs fillOutlinePattern).
             odefs = defines if _unset(outline_prop) else ()
             # GL lines must reach the rasteriser exactly (gpu/snap.py, exact programs)
-            fc.fbo.viewport = fc.exact_viewport
+            fc.fbo.viewport = fc.gl_line_viewport
             try:
                 draw_bucket(fc, "fill_outline", bucket, layer, outline_props, u2, mode, indices="outlines",
                             primitive=gl.LINES, defines=odefs, extra_attrs=extra if odefs else None,

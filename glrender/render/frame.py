@@ -10,8 +10,8 @@ import numpy as np
 from glrender.geo.camera import Camera, sub_frustum
 from glrender.gpu.context import flush
 from glrender.gpu.framebuffer import FrameTarget
-from glrender.gpu.snap import exact_viewport, piece_viewport
-from glrender.render.context import GPU, FrameContext, LayerWork
+from glrender.gpu.snap import gl_line_viewport, piece_viewport
+from glrender.render.context import GPU, PLANE_DEPTH_FROM, FrameContext, LayerWork
 from glrender.render.layer_opacity import draw_grouped
 from glrender.render.tiling import pieces, unpremultiply
 
@@ -52,17 +52,18 @@ def drawer(layer_type: str) -> DrawFn | None:
 class FrameRenderer:
     """Owns the framebuffer piece and turns a list of LayerWork into straight-alpha RGBA."""
 
-    def __init__(self, gpu: GPU, piece_limit: int = 4096) -> None:
+    def __init__(self, gpu: GPU, piece_limit: int = 4096, exact: bool = False) -> None:
         self.gpu = gpu
         self.piece_limit = piece_limit
+        self.exact = exact
         self._target: FrameTarget | None = None
 
-    def _target_for(self, w: int, h: int) -> FrameTarget:
+    def _target_for(self, w: int, h: int, deep: bool) -> FrameTarget:
         t = self._target
-        if t is None or t.width < w or t.height < h:
+        if t is None or t.width < w or t.height < h or t.deep != deep:
             if t is not None:
                 t.release()
-            t = FrameTarget(self.gpu.ctx, w, h)
+            t = FrameTarget(self.gpu.ctx, w, h, deep)
             self._target = t
         return t
 
@@ -83,7 +84,8 @@ class FrameRenderer:
         drawn = 0
         out = np.empty((H, W, 4), dtype=np.uint8)
         limit = self.piece_limit
-        target = self._target_for(min(W, limit), min(H, limit))
+        exact = self.exact
+        target = self._target_for(min(W, limit), min(H, limit), exact)
         # Every piece draws the same snapped window positions, offset by whole pixels (gpu/snap.py).
         self.gpu.programs.set_view(W, H)
         for x0, y0, w, h in pieces(W, H, limit):
@@ -99,7 +101,9 @@ class FrameRenderer:
                 piece_size=(w, h),
                 viewport_origin=(float(origin[0]), float(origin[1])),
                 viewport=viewport,
-                exact_viewport=exact_viewport(W, H, x0, H - y0 - h),
+                gl_line_viewport=gl_line_viewport(W, H, x0, H - y0 - h),
+                exact=exact,
+                plane_depth=exact or max(W, H) >= PLANE_DEPTH_FROM,
                 zoom=camera.zoom,
                 light=light,
                 global_state=global_state,

@@ -32,10 +32,11 @@ def layer_opacity(layer: Any, zoom: float) -> float:
 def _target(fc: FrameContext) -> tuple[Any, gl.Texture]:
     depth = fc.fbo.depth_attachment
     w, h = fc.fbo.size
-    key = ("layer-opacity", w, h, id(depth))
+    key = ("layer-opacity", w, h, id(depth), fc.exact)
     hit = fc.gpu.textures.get(key)
     if hit is None:
-        tex = fc.ctx.texture((w, h), 4)
+        # as deep as the frame's framebuffer (16 bits per channel for big images)
+        tex = fc.ctx.texture((w, h), 4, dtype="nu2" if fc.exact else "f1")
         tex.filter = (gl.NEAREST, gl.NEAREST)
         tex.repeat_x = tex.repeat_y = False
         fbo = fc.ctx.framebuffer(color_attachments=[tex], depth_attachment=depth)

@@ -39,20 +39,33 @@ def dash_atlas(fc: FrameContext) -> LineAtlas:
 
 
 def bind_dash_atlas(fc: FrameContext, atlas: LineAtlas) -> dict[str, Any]:
-    """Upload the atlas when rows were added (linear, repeating as MapLibre's) and bind it."""
-    key = ("line-atlas-tex",)
+    """Upload the atlas when rows were added (linear, repeating as MapLibre's) and bind it.
+
+    ``Renderer(exact=True)`` samples a float copy: llvmpipe filters 8-bit textures with 8-bit weights,
+    so a texture coordinate that rounds differently in another framebuffer piece can move a dash edge
+    by a whole weight step. The float copy is padded to a power-of-two height so that rows added
+    later in a render leave the coordinates of earlier rows unchanged."""
+    key = ("line-atlas-tex", fc.exact)
     tex = fc.gpu.textures.get(key)
     stamp = (id(atlas), atlas.version, atlas.height)
+    height = atlas.height
+    if fc.exact:
+        height = 1 << max(0, atlas.height - 1).bit_length()
     if tex is None or getattr(tex, "extra", None) != stamp:
         if tex is not None:
             tex.release()
-        tex = fc.ctx.texture((atlas.width, atlas.height), 1, np.ascontiguousarray(atlas.data).tobytes())
+        if fc.exact:
+            data = np.zeros((height, atlas.width), np.float32)
+            data[:atlas.height] = np.asarray(atlas.data, np.float32).reshape(atlas.height, atlas.width) / 255.0
+            tex = fc.ctx.texture((atlas.width, height), 1, data.tobytes(), dtype="f4")
+        else:
+            tex = fc.ctx.texture((atlas.width, atlas.height), 1, np.ascontiguousarray(atlas.data).tobytes())
         tex.filter = (gl.LINEAR, gl.LINEAR)
         tex.repeat_x = tex.repeat_y = True
         tex.extra = stamp
         fc.gpu.textures[key] = tex
     tex.use(DASH_UNIT)
-    return {"u_dash_image": DASH_UNIT, "u_dash_atlas_size": (float(atlas.width), float(atlas.height))}
+    return {"u_dash_image": DASH_UNIT, "u_dash_atlas_size": (float(atlas.width), float(height))}
 
 
 def dash_layer_active(fc: FrameContext, layer: Any) -> bool:

@@ -50,17 +50,19 @@ def test_render_defaults_leave_camera_to_the_style(recorder: Recorder, tmp_path:
     (job,) = recorder.jobs
     assert (job.center, job.zoom, job.bearing, job.pitch, job.bbox) == (None, None, None, None, None)
     assert (job.width, job.height, job.scale, job.fmt, job.quality) == (512, 256, 1, "png", 85)
+    assert job.exact is False
 
 
 def test_render_all_flags(recorder: Recorder, tmp_path: Path) -> None:
     argv = ["render", str(STYLE), "-o", str(tmp_path / "m.webp"), "--center", "-122.42,37.78",
             "--zoom", "15.5", "--bearing", "-30", "--pitch", "45", "--size", "300X200", "--scale", "2",
-            "--quality", "70"]
+            "--quality", "70", "--exact"]
     assert cli.main(argv) == 0
     (job,) = recorder.jobs
     assert job.center == (-122.42, 37.78) and job.zoom == 15.5
     assert job.bearing == -30 and job.pitch == 45
     assert (job.width, job.height, job.scale, job.fmt, job.quality) == (300, 200, 2, "webp", 70)
+    assert job.exact is True
 
 
 def test_bbox_and_equals_forms(recorder: Recorder, tmp_path: Path) -> None:

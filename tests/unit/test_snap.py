@@ -10,9 +10,9 @@ import pytest
 from glrender.errors import RenderError
 from glrender.gpu.snap import (
     GRID,
-    exact_grid,
-    exact_uniforms,
-    exact_viewport,
+    gl_line_grid,
+    gl_line_uniforms,
+    gl_line_viewport,
     piece_viewport,
     snap_uniforms,
     wrap_vertex,
@@ -22,15 +22,15 @@ SIZES = [(1, 1), (300, 200), (301, 199), (512, 512), (2048, 2048), (4097, 3000),
 
 
 @pytest.mark.parametrize(("w", "h"), SIZES)
-def test_the_exact_viewport_holds_the_image_with_power_of_two_half_sizes(w: int, h: int) -> None:
-    cx, cy, sx, sy = exact_grid(w, h)
+def test_the_line_viewport_holds_the_image_with_power_of_two_half_sizes(w: int, h: int) -> None:
+    cx, cy, sx, sy = gl_line_grid(w, h)
     for c, s, n in ((cx, sx, w), (cy, sy, h)):
         assert s & (s - 1) == 0
         assert c - s <= 0 and c + s >= n  # the clip volume covers every pixel of the image
         assert 2 * s <= max(2, 2 * n)      # and stays within GL's viewport limits for n <= 8192
 
 
-@pytest.mark.parametrize("viewport", [piece_viewport, exact_viewport])
+@pytest.mark.parametrize("viewport", [piece_viewport, gl_line_viewport])
 def test_pieces_are_the_same_viewport_shifted_by_whole_pixels(viewport: Any) -> None:
     full = viewport(2048, 1536, 0, 0)
     for x0, y0 in ((512, 0), (0, 1024), (1536, 1024)):
@@ -73,13 +73,13 @@ def test_exact_programs_reach_the_rasteriser_without_float_error(size: int) -> N
     # With w = 1 the GPU only scales by a power of two and adds whole pixels: no rounding at all.
     rng = np.random.default_rng(3)
     f32 = np.float32
-    snap, scale = exact_uniforms(size, size)
-    cx, _, sx, _ = exact_grid(size, size)
+    snap, scale = gl_line_uniforms(size, size)
+    cx, _, sx, _ = gl_line_grid(size, size)
     r = np.round(rng.uniform(-size / 2 - 50, size / 2 + 50, 100_000) * GRID) / GRID + snap[2]
     r = r.astype(f32)
     x_out = (r * f32(scale[0])).astype(f32)
     for x0 in sorted({0, 512, size // 2}):
-        vx, _, vw, _ = exact_viewport(size, size, x0, 0)
+        vx, _, vw, _ = gl_line_viewport(size, size, x0, 0)
         win = (x_out * f32(vw // 2)).astype(f32) + f32(vx + vw // 2)
         assert vx + vw // 2 == cx - x0
         assert np.array_equal(win.astype(np.float64), r.astype(np.float64) + (cx - x0))
