@@ -51,16 +51,24 @@ def place_frame(camera: Camera, works: Sequence[LayerWork], resources: SymbolRes
 
 
 def _texture(fc: FrameContext, key: Any, data: np.ndarray, version: int, linear: bool = True) -> gl.Texture:
+    # Renderer(exact=True) samples float copies: llvmpipe filters 8-bit textures with 8-bit weights, so
+    # a texture coordinate that rounds differently in another framebuffer piece could move a glyph's
+    # edge by a whole weight step.
+    key = (*key, fc.exact)
     tex = fc.gpu.textures.get(key)
     h, w = data.shape[:2]
     comps = 1 if data.ndim == 2 else data.shape[2]
     if tex is None or tex.size != (w, h) or getattr(tex, "extra", None) != version:
+        if fc.exact:
+            pixels = (np.asarray(data, np.float32) / np.float32(255.0)).tobytes()
+        else:
+            pixels = np.ascontiguousarray(data).tobytes()
         if tex is not None and tex.size == (w, h):
-            tex.write(np.ascontiguousarray(data).tobytes())
+            tex.write(pixels)
         else:
             if tex is not None:
                 tex.release()
-            tex = fc.ctx.texture((w, h), comps, np.ascontiguousarray(data).tobytes())
+            tex = fc.ctx.texture((w, h), comps, pixels, dtype="f4" if fc.exact else "f1")
             fc.gpu.textures[key] = tex
         tex.repeat_x = False
         tex.repeat_y = False
