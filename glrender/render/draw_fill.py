@@ -36,6 +36,7 @@ def draw_fill(fc: FrameContext, work: LayerWork) -> None:
     atlas = pattern_atlas(fc) if patterned else None
     if patterned and atlas is None:
         return  # no sprite: a patterned layer draws nothing, as in MapLibre
+    outlines: list[tuple[Any, dict[str, Any], tuple[str, ...], dict[str, Any] | None, Any]] = []
     for tile, bucket in work.items:
         if not fc.tile_visible(tile):
             continue
@@ -59,17 +60,22 @@ def draw_fill(fc: FrameContext, work: LayerWork) -> None:
         draw_bucket(fc, "fill", bucket, layer, FILL_PROPS, u, mode, defines=defines, extra_attrs=extra,
                     extra_key=key)
         if antialias:
-            fc.ctx.line_width = 2.0
             u2 = dict(u, u_world=(float(fc.camera.device_width), float(fc.camera.device_height)),
                       u_origin=fc.viewport_origin)
             # An explicit outline colour wins over the pattern (MapLibre's fillOutline vs fillOutlinePattern).
             odefs = defines if _unset(outline_prop) else ()
-            # GL lines must reach the rasteriser exactly (gpu/snap.py, exact programs)
-            fc.fbo.viewport = fc.gl_line_viewport
-            try:
-                draw_bucket(fc, "fill_outline", bucket, layer, outline_props, u2, mode, indices="outlines",
-                            primitive=gl.LINES, defines=odefs, extra_attrs=extra if odefs else None,
-                            extra_key=key)
-            finally:
-                fc.fbo.viewport = fc.viewport
-            fc.ctx.line_width = 1.0
+            outlines.append((bucket, u2, odefs, extra if odefs else None, key))
+    if not outlines:
+        return
+    # The outlines after all the layer's fills, as MapLibre orders them (tiles do not overlap: each
+    # draws only inside its square), so the viewport changes once per layer, not once per tile:
+    # GL lines must reach the rasteriser exactly (gpu/snap.py, GL-line programs).
+    fc.ctx.line_width = 2.0
+    fc.fbo.viewport = fc.gl_line_viewport
+    try:
+        for bucket, u2, odefs, extra_attrs, key in outlines:
+            draw_bucket(fc, "fill_outline", bucket, layer, outline_props, u2, mode, indices="outlines",
+                        primitive=gl.LINES, defines=odefs, extra_attrs=extra_attrs, extra_key=key)
+    finally:
+        fc.fbo.viewport = fc.viewport
+        fc.ctx.line_width = 1.0
