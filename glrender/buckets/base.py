@@ -35,7 +35,7 @@ class Bucket:
     indices: np.ndarray                      # uint32 (M, 3) triangles or (K, 2) lines
     feature_index: np.ndarray                # (N,) int32: vertex -> index into features
     extra: dict[str, Any] = field(default_factory=dict)
-    _paint_cache: dict[Any, np.ndarray] = field(default_factory=dict, repr=False)
+    _paint_cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     _columns: Columns | None = field(default=None, repr=False)
 
     @property
@@ -120,6 +120,9 @@ def value_for_shader(v: Any, kind: str) -> Any:
     return _num(v)
 
 
+_MISSING = object()
+
+
 def paint_values(bucket: Bucket, layer: Any, table: PropTable, zoom: float,
                  global_state: Any = None) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Split a layer's shader properties into uniforms (feature-constant) and per-vertex arrays."""
@@ -129,18 +132,27 @@ def paint_values(bucket: Bucket, layer: Any, table: PropTable, zoom: float,
         prop = layer.paint.get(style_name) or layer.layout.get(style_name)
         if prop is None:
             continue
+        cache = bucket._paint_cache
         if prop.is_feature_constant:
-            uniforms[name] = value_for_shader(prop.evaluate(zoom), kind)
+            # kept with the bucket too: a warm render asks again for every tile of every layer
+            ukey = (name, zoom, kind)
+            u = cache.get(ukey, _MISSING)
+            if u is _MISSING:
+                u = value_for_shader(prop.evaluate(zoom), kind)
+                if len(cache) > 32:
+                    cache.clear()
+                cache[ukey] = u
+            uniforms[name] = u
             continue
         key = (name, zoom)
-        arr = bucket._paint_cache.get(key)
+        arr = cache.get(key)
         if arr is None:
             per_feature = _per_feature(bucket, prop, kind, zoom, global_state)
             arr = per_feature[bucket.feature_index] if len(bucket.feature_index) else per_feature[:0]
             arr = np.ascontiguousarray(arr, dtype=np.float32)
-            if len(bucket._paint_cache) > 16:
-                bucket._paint_cache.clear()
-            bucket._paint_cache[key] = arr
+            if len(cache) > 32:
+                cache.clear()
+            cache[key] = arr
         attrs[name] = arr
     return uniforms, attrs
 

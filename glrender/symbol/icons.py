@@ -30,7 +30,10 @@ def atlas_image(img: Any) -> np.ndarray:
 
 def icon_tex(atlas: Atlas, img: Any) -> tuple[float, float, float, float]:
     """Atlas rectangle (x, y, w, h) of the image's pixels, without the atlas padding."""
-    x, y, w, h = atlas.add(("icon", img.name, id(img)), atlas_image(img))
+    key = ("icon", img.name, id(img))
+    # an icon already packed is not converted again (placement asks for it on every render)
+    got = atlas.get(key)
+    x, y, w, h = got if got is not None else atlas.add(key, atlas_image(img))
     return (x + PADDING, y + PADDING, w - 2 * PADDING, h - 2 * PADDING)
 
 
