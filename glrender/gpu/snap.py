@@ -10,12 +10,13 @@ So the vertex shader works out the window position itself, in the same float32 a
 the piece, and rounds it to a 1/128-pixel grid. It then hands the GPU x and y scaled back by w (w
 itself is untouched, so interpolation stays perspective-correct). The GPU's own division, scale and
 offset add an error far below half a grid step, so its 1/256 snap lands every vertex on the same grid
-point, shifted by whole pixels, in every piece. Vertices behind the camera (w <= 0) pass unchanged
-(they only take part in clipping).
+point, shifted by whole pixels, in every piece. Vertices behind the camera (w <= 0) are only mapped
+to the viewport (they take part in clipping alone).
 
-Two things stay outside this module: wide GL lines (``exact`` below) and depth, which the GPU
-interpolates from the framebuffer's corner, so building faces compute theirs from their plane
-(shaders/fill_extrusion.*). Other varyings still round differently per piece, by a level at most.
+Wide GL lines need exact positions (``exact`` below, ``gl_line_*``). Depth and the other varyings are
+interpolated by the GPU from the framebuffer's corner, which this module cannot change: building faces
+compute their depth from their plane (shaders/fill_extrusion.*), and colours may still round a level
+apart per piece (two where layers stack) unless ``Renderer(exact=True)`` blends in 16 bits.
 
 This module is pure text and arithmetic; ``ProgramCache`` applies it and sets the two uniforms.
 """
