@@ -30,7 +30,8 @@ class FrameTarget:
         self.fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0, viewport=(0, 0, width, height))
 
     def read(self, width: int, height: int) -> np.ndarray:
-        """Premultiplied RGBA, (height, width, 4), first row at the top: uint8, or uint16 when deep."""
+        """Premultiplied RGBA, (height, width, 4) uint8, first row at the top (a deep target is rounded
+        to 8 bits by the driver as it is read)."""
         data = self.fbo.read(viewport=(0, 0, width, height), components=4, alignment=1)
         return np.frombuffer(data, dtype=np.uint8).reshape(height, width, 4)[::-1]
 
