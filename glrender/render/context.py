@@ -58,7 +58,7 @@ class FrameContext:
     gl_line_viewport: tuple[int, int, int, int]  # GL-line programs draw through this one (gpu/snap.py)
     zoom: float
     plane_depth: bool = False       # building depth from face planes (PLANE_DEPTH_FROM, or exact)
-    exact: bool = False             # Renderer(exact=True): 16-bit blending, float dash atlas
+    exact: bool = False             # Renderer(exact=True): 16-bit blending, float texture atlases
     light: Any = None
     global_state: Any = None
     sprites: Any = None             # the style's SpriteAtlas at this pixel ratio (patterns), or None

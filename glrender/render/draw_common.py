@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from glrender.buckets.base import Bucket, PropTable, paint_values
 from glrender.gpu import gl, modes
 from glrender.gpu.draw import draw
@@ -11,6 +13,16 @@ from glrender.render.context import FrameContext
 from glrender.render.uniforms import gl_matrix
 
 _IMMUTABLE = frozenset({bytes, tuple, float, int, bool, str})
+
+
+def texture_pixels(data: np.ndarray, exact: bool) -> tuple[bytes, str]:
+    """8-bit texture data as uploaded: as is, or (``Renderer(exact=True)``) as floats in 0..1.
+    llvmpipe filters 8-bit textures with 8-bit weights, so a texture coordinate that rounds
+    differently in another framebuffer piece could move an edge (dash, glyph) by a whole weight
+    step; float textures filter with float weights."""
+    if exact:
+        return (np.asarray(data, np.float32) / np.float32(255.0)).tobytes(), "f4"
+    return np.ascontiguousarray(data).tobytes(), "f1"
 _NONE = object()
 
 

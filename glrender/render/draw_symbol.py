@@ -15,7 +15,7 @@ from glrender.geo.camera import Camera, TileID
 from glrender.gpu import gl, modes
 from glrender.gpu.draw import draw
 from glrender.render.context import FrameContext, LayerWork
-from glrender.render.draw_common import set_uniforms
+from glrender.render.draw_common import set_uniforms, texture_pixels
 from glrender.symbol.placement import SymbolDraw, VertexSet, place_symbols
 from glrender.symbol.resources import SymbolResources
 
@@ -51,24 +51,18 @@ def place_frame(camera: Camera, works: Sequence[LayerWork], resources: SymbolRes
 
 
 def _texture(fc: FrameContext, key: Any, data: np.ndarray, version: int, linear: bool = True) -> gl.Texture:
-    # Renderer(exact=True) samples float copies: llvmpipe filters 8-bit textures with 8-bit weights, so
-    # a texture coordinate that rounds differently in another framebuffer piece could move a glyph's
-    # edge by a whole weight step.
-    key = (*key, fc.exact)
+    key = (*key, fc.exact)  # exact renders sample float copies (texture_pixels)
     tex = fc.gpu.textures.get(key)
     h, w = data.shape[:2]
     comps = 1 if data.ndim == 2 else data.shape[2]
     if tex is None or tex.size != (w, h) or getattr(tex, "extra", None) != version:
-        if fc.exact:
-            pixels = (np.asarray(data, np.float32) / np.float32(255.0)).tobytes()
-        else:
-            pixels = np.ascontiguousarray(data).tobytes()
+        pixels, dtype = texture_pixels(data, fc.exact)
         if tex is not None and tex.size == (w, h):
             tex.write(pixels)
         else:
             if tex is not None:
                 tex.release()
-            tex = fc.ctx.texture((w, h), comps, pixels, dtype="f4" if fc.exact else "f1")
+            tex = fc.ctx.texture((w, h), comps, pixels, dtype=dtype)
             fc.gpu.textures[key] = tex
         tex.repeat_x = False
         tex.repeat_y = False

@@ -35,7 +35,7 @@ def _target(fc: FrameContext) -> tuple[Any, gl.Texture]:
     key = ("layer-opacity", w, h, id(depth), fc.exact)
     hit = fc.gpu.textures.get(key)
     if hit is None:
-        # as deep as the frame's framebuffer (16 bits per channel for big images)
+        # as deep as the frame's framebuffer (16 bits per channel with Renderer(exact=True))
         tex = fc.ctx.texture((w, h), 4, dtype="nu2" if fc.exact else "f1")
         tex.filter = (gl.NEAREST, gl.NEAREST)
         tex.repeat_x = tex.repeat_y = False

@@ -14,6 +14,7 @@ import numpy as np
 from glrender.buckets.base import Bucket, cached_feature_attr
 from glrender.gpu import gl
 from glrender.render.context import FrameContext
+from glrender.render.draw_common import texture_pixels
 from glrender.render.line_atlas import LineAtlas, cross_fade_zooms, dash_value, usable
 
 DASH_UNIT = 2  # texture unit (patterns use 0, gradients 1)
@@ -41,10 +42,8 @@ def dash_atlas(fc: FrameContext) -> LineAtlas:
 def bind_dash_atlas(fc: FrameContext, atlas: LineAtlas) -> dict[str, Any]:
     """Upload the atlas when rows were added (linear, repeating as MapLibre's) and bind it.
 
-    ``Renderer(exact=True)`` samples a float copy: llvmpipe filters 8-bit textures with 8-bit weights,
-    so a texture coordinate that rounds differently in another framebuffer piece can move a dash edge
-    by a whole weight step. The float copy is padded to a power-of-two height so that rows added
-    later in a render leave the coordinates of earlier rows unchanged."""
+    ``Renderer(exact=True)`` samples a float copy (``texture_pixels``), padded to a power-of-two height
+    so that rows added later in a render leave the coordinates of earlier rows unchanged."""
     key = ("line-atlas-tex", fc.exact)
     tex = fc.gpu.textures.get(key)
     stamp = (id(atlas), atlas.version, atlas.height)
@@ -54,12 +53,10 @@ def bind_dash_atlas(fc: FrameContext, atlas: LineAtlas) -> dict[str, Any]:
     if tex is None or getattr(tex, "extra", None) != stamp:
         if tex is not None:
             tex.release()
-        if fc.exact:
-            data = np.zeros((height, atlas.width), np.float32)
-            data[:atlas.height] = np.asarray(atlas.data, np.float32).reshape(atlas.height, atlas.width) / 255.0
-            tex = fc.ctx.texture((atlas.width, height), 1, data.tobytes(), dtype="f4")
-        else:
-            tex = fc.ctx.texture((atlas.width, atlas.height), 1, np.ascontiguousarray(atlas.data).tobytes())
+        rows = np.zeros((height, atlas.width), np.uint8)
+        rows[:atlas.height] = np.asarray(atlas.data).reshape(atlas.height, atlas.width)
+        pixels, dtype = texture_pixels(rows, fc.exact)
+        tex = fc.ctx.texture((atlas.width, height), 1, pixels, dtype=dtype)
         tex.filter = (gl.LINEAR, gl.LINEAR)
         tex.repeat_x = tex.repeat_y = True
         tex.extra = stamp

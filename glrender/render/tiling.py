@@ -32,4 +32,3 @@ def unpremultiply(rgba: np.ndarray) -> np.ndarray:
     rgba[mask] = sel.astype(np.uint8)
     rgba[a == 0] = 0
     return rgba
-
