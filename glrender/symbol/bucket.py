@@ -24,12 +24,14 @@ from glrender.symbol.label_text import (
     transform_text,
 )
 from glrender.symbol.merge import merge_lines
+from glrender.symbol.plain_text import GENERAL, plain_quads
 from glrender.symbol.polylabel import pole_of_inaccessibility
 from glrender.symbol.resources import SymbolResources
 from glrender.text.shaping import (
     ONE_EM,
     Section,
     Shaping,
+    anchor_alignment,
     glyph_quad,
     image_quad,
     shape_text,
@@ -314,6 +316,7 @@ class _Stacks(dict[str, Any]):
 
 
 _LAYOUT_CACHE_LIMIT = 65536
+_JUSTIFY = {"left": 0.0, "center": 0.5, "right": 1.0}  # shape_text's reading of text-justify
 _NOT_CACHED = object()
 
 
@@ -336,10 +339,21 @@ def _layout(res: SymbolResources, secs: list[Section], stacks: _Stacks, offset: 
             return got  # type: ignore[no-any-return]
     except TypeError:  # an unhashable section value (a colour type without hashing): no sharing
         key, cache = None, None
-    shaping = shape_text(secs, stacks.fill(), **shape)
-    text = _text_layout(shaping, res, offset, along, inline) if shaping is not None else None
-    if text is not None:
-        text.colors = [secs[i].color for i in text.colors]
+    text: TextLayout | None
+    got = GENERAL
+    if len(secs) == 1:
+        sec = secs[0]
+        got = plain_quads(sec, stacks.fill().get(sec.fontstack, {}), res.glyph_rect, offset, along,
+                          max_width=shape["max_width"], line_height=shape["line_height"],
+                          spacing=shape["spacing"], anchor_align=anchor_alignment(shape["anchor"]),
+                          justify=_JUSTIFY.get(shape["justify"], 0.5), translate=shape["translate"])
+    if got is not GENERAL:
+        text = TextLayout(*got) if got is not None else None
+    else:
+        shaping = shape_text(secs, stacks.fill(), **shape)
+        text = _text_layout(shaping, res, offset, along, inline) if shaping is not None else None
+        if text is not None:
+            text.colors = [secs[i].color for i in text.colors]
     if cache is not None:
         if len(cache) >= _LAYOUT_CACHE_LIMIT:
             cache.clear()

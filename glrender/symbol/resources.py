@@ -24,6 +24,7 @@ class SymbolResources:
         self._rasteriser: Any = None  # made on the first glyph no PBF range has: FreeType loads then
         self.glyphs = GlyphManager(glyphs_url, base_dir, rasterise=self._rasterise)
         self.atlas = Atlas()
+        self._rects: dict[tuple[str, int], tuple[int, int, int, int]] = {}
         self.sprite_spec = sprite
         self.base_dir = base_dir
         self._sprites: dict[float, Any] = {}
@@ -58,8 +59,13 @@ class SymbolResources:
         if g.bitmap is None:
             return None
         key = (fontstack, g.id)
-        with self.lock:
-            return self.atlas.add(key, g.bitmap)
+        # Entries never move, so a rect once packed is read without the lock (every glyph of every
+        # label shaped comes here; the lock is only for packing).
+        rect = self._rects.get(key)
+        if rect is None:
+            with self.lock:
+                rect = self._rects[key] = self.atlas.add(key, g.bitmap)
+        return rect
 
     def icon_atlas(self, pixel_ratio: float) -> Atlas:
         pr = 2.0 if pixel_ratio > 1 else 1.0
