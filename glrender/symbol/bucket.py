@@ -20,6 +20,7 @@ from glrender.symbol.label_text import (
     empty_text,
     font_stack,
     label_sections,
+    text_field_key,
     text_params,
     transform_text,
 )
@@ -170,6 +171,50 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
     # The text layout parameters, once for the tile when none of them depends on the feature.
     static_tp = (text_params(const.__getitem__, placement, along) if has_text
                  and all(n in const for n in TEXT_PARAMS) else None)
+    size_prop = layout["text-size"]
+    # A label whose every text parameter is the same for the whole tile depends on its text alone:
+    # features with equal text share one result (house numbers repeat; so do street names, once per
+    # piece of line). With a text-field of just ["get", key], even the evaluation is shared.
+    shared_text = (has_text and static_tp is not None and const_font is not None
+                   and "text-transform" in const and "text-size" in const)
+    text_key = text_field_key(lay["text-field"]) if shared_text else None
+    memo: dict[Any, tuple[TextLayout | None, list[TextLayout], tuple[float, float], float, str]] = {}
+
+    def label_for(ev: Any, f: Feature) -> tuple[TextLayout | None, list[TextLayout], tuple[float, float], float, str]:
+        """A feature's text laid out: (layout, variable-anchor layouts, offset, rotation, label)."""
+        font = const_font if const_font is not None else font_stack(ev("text-font"))
+        secs = label_sections(ev("text-field"), font, ev("text-transform"))
+        if not secs or not any(s.text or s.image for s in secs):
+            return None, [], (0.0, 0.0), 0.0, ""
+        stacks = _Stacks(secs, res)
+        tp = static_tp if static_tp is not None else text_params(ev, placement, along)
+        anchor, justify, offset, max_width, spacing_px = tp.anchor, tp.justify, tp.offset, \
+            tp.max_width, tp.spacing
+        inline = _inline_images(secs, res)
+        sizes = {k: (v[0], v[1]) for k, v in inline.items()}
+        isize = ibreak = ONE_EM
+        if inline:
+            isize = float(ev("text-size") or ONE_EM)
+            ibreak = float(layout["text-size"].evaluate(zoom + 1, f, ctx=_at(ctx, zoom + 1)) or isize)
+            ctx.zoom = zoom
+        text = _layout(res, secs, stacks, offset, text_along, inline, max_width=max_width,
+                       line_height=line_height, spacing=spacing_px, anchor=anchor,
+                       # text-anchor shifts labels along lines too; their lines are centred
+                       justify="center" if text_along else justify,
+                       translate=(0.0, 0.0) if text_along else offset,
+                       images=sizes, layout_size=isize, break_size=ibreak)
+        variants: list[TextLayout] = []
+        for a, voff, vjustify in tp.candidates:
+            vt = _layout(res, secs, stacks, voff, False, inline, max_width=max_width,
+                         line_height=line_height, spacing=spacing_px, anchor=a, justify=vjustify,
+                         translate=voff, images=sizes, layout_size=isize, break_size=ibreak)
+            if vt is not None:
+                variants.append(vt)
+        if variants:
+            text = variants[0]
+        label = "".join(s.text for s in secs) if text is not None else ""
+        return text, variants, offset, tp.rotate, label
+
     for fi, lines_override in todo:
         f = bucket.features[fi]
         ctx.feature = f
@@ -177,7 +222,7 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
         if placement == "point":
             # Point anchors depend on the geometry alone: a feature in the tile's buffer, outside the
             # tile, gets none, and is not laid out at all (half of a dense tile's labels).
-            point_anchors = _anchors(f, lines_override, placement, 0.0, 0.0, 0.0, 0.0, overscaling, extent, 0.0)
+            point_anchors = _point_anchors(f, extent)
             if not point_anchors:
                 continue
 
@@ -188,39 +233,30 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
 
         text: TextLayout | None = None
         variants: list[TextLayout] = []
-        secs: list[Section] = []
         offset = (0.0, 0.0)
         rotate = 0.0
+        label = ""
         if has_text:
-            font = const_font if const_font is not None else font_stack(ev("text-font"))
-            secs = label_sections(ev("text-field"), font, ev("text-transform"))
-            if secs and any(s.text or s.image for s in secs):
-                stacks = _Stacks(secs, res)
-                tp = static_tp if static_tp is not None else text_params(ev, placement, along)
-                anchor, justify, offset, max_width, spacing_px = tp.anchor, tp.justify, tp.offset, \
-                    tp.max_width, tp.spacing
-                inline = _inline_images(secs, res)
-                sizes = {k: (v[0], v[1]) for k, v in inline.items()}
-                isize = ibreak = ONE_EM
-                if inline:
-                    isize = float(ev("text-size") or ONE_EM)
-                    ibreak = float(layout["text-size"].evaluate(zoom + 1, f, ctx=_at(ctx, zoom + 1)) or isize)
-                    ctx.zoom = zoom
-                text = _layout(res, secs, stacks, offset, text_along, inline, max_width=max_width,
-                               line_height=line_height, spacing=spacing_px, anchor=anchor,
-                               # text-anchor shifts labels along lines too; their lines are centred
-                               justify="center" if text_along else justify,
-                               translate=(0.0, 0.0) if text_along else offset,
-                               images=sizes, layout_size=isize, break_size=ibreak)
-                for a, voff, vjustify in tp.candidates:
-                    vt = _layout(res, secs, stacks, voff, False, inline, max_width=max_width,
-                                 line_height=line_height, spacing=spacing_px, anchor=a, justify=vjustify,
-                                 translate=voff, images=sizes, layout_size=isize, break_size=ibreak)
-                    if vt is not None:
-                        variants.append(vt)
-                if variants:
-                    text = variants[0]
-                rotate = tp.rotate
+            mk: Any = None
+            if shared_text:
+                if text_key is not None:
+                    props = f.properties
+                    raw = props.get(text_key) if props is not None else None
+                    mk = (type(raw), raw)  # 1 and True are equal keys but different labels
+                else:
+                    value = ev("text-field")
+                    mk = (type(value), value)
+                try:
+                    got = memo.get(mk)
+                except TypeError:  # an unhashable value (a list from GeoJSON): laid out on its own
+                    mk = got = None
+                if got is None:
+                    got = label_for(ev, f)
+                    if mk is not None:
+                        memo[mk] = got
+            else:
+                got = label_for(ev, f)
+            text, variants, offset, rotate, label = got
         icon: str | None = None
         icon_anchor, icon_offset, icon_rotate = "center", (0.0, 0.0), 0.0
         if has_icon:
@@ -250,14 +286,12 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
                 label_len = max(label_len, im.width / im.pixel_ratio)
         # Anchors along lines are spaced with text-size at zoom 18 (MapLibre's textMaxSize). MapLibre Native
         # evaluates a size that depends on zoom only once, at the tile's zoom, so for those it is that size.
-        size_prop = layout["text-size"]
         if size_prop.is_feature_constant:
             text_max_size = float(const["text-size"] or 0.0)  # evaluated at the tile's zoom, as below
         else:
             text_max_size = float(size_prop.evaluate(18.0, f, ctx=_at(ctx, 18.0)) or 0.0)
             ctx.zoom = zoom
         box_scale = tile_px_ratio * text_max_size / ONE_EM
-        label = "".join(s.text for s in secs) if text is not None else ""
         # Collision circles are sized with the layout text size (zoom + 1, or the tile's zoom for a
         # size depending on zoom only, as MapLibre Native evaluates it) and text-padding.
         circle_size = 0.0
@@ -382,6 +416,21 @@ def _merged(layer: Any, features: list[Feature], ctx: Any, zoom: float) -> list[
     for k, lines in merge_lines(items):
         out.append((k, lines if features[k].geom_type == LINESTRING else None))
     return out
+
+
+def _point_anchors(f: Feature, extent: int) -> list[tuple[Anchor, np.ndarray | None]]:
+    """Anchors of a point-placed feature: what _anchors gives, with the usual case (one point held
+    as a float64 array, as decoders make it) taken without its general checks."""
+    g = f.geometry
+    if f.geom_type == POINT and len(g) == 1:
+        pts = g[0]
+        if type(pts) is np.ndarray and pts.dtype is _F64 and pts.shape == (1, 2):
+            x, y = pts.tolist()[0]  # floats, not numpy scalars
+            return [(Anchor(x, y, 0.0, -1), None)] if 0 <= x < extent and 0 <= y < extent else []
+    return _anchors(f, None, "point", 0.0, 0.0, 0.0, 0.0, 1.0, extent, 0.0)
+
+
+_F64 = np.dtype(np.float64)
 
 
 def _anchors(f: Feature, lines_override: list[np.ndarray] | None, placement: str, spacing: float, max_angle: float,

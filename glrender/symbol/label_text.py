@@ -98,3 +98,23 @@ def empty_text(v: Any) -> bool:
     if isinstance(v, T.Formatted):
         return v.is_empty()
     return str(v) == ""
+
+
+def text_field_key(pv: Any) -> str | None:
+    """The feature property a text-field is, when it is just ``["get", key]`` (read as formatted
+    text): then a label depends on that one value, and layout can share the work between features
+    with equal values. None for any other text-field."""
+    from glrender.style.expressions.base import Literal
+    from glrender.style.expressions.compound import Compound
+    from glrender.style.expressions.typing_ops import Coercion
+
+    e = getattr(pv, "expression", None)
+    if getattr(pv, "_tokens", False) or not isinstance(e, Coercion) or e.type.kind != "formatted":
+        return None
+    if len(e.args) != 1:
+        return None
+    g = e.args[0]
+    if not (isinstance(g, Compound) and g.name == "get" and len(g.args) == 1 and isinstance(g.args[0], Literal)):
+        return None
+    key = g.args[0].value
+    return key if isinstance(key, str) else None
