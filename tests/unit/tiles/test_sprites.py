@@ -155,3 +155,24 @@ def test_broken_files_give_empty_atlas(tmp_path: Path) -> None:
 def test_unreachable_http_gives_empty_atlas() -> None:
     # Port 9 on localhost refuses at once: the loader must log and return, not raise or hang.
     assert len(load_sprites("http://127.0.0.1:9/sprite", base_dir=None, pixel_ratio=1)) == 0
+
+
+@pytest.mark.parametrize("cut", [8, 20, 40, 60])
+def test_broken_png_sheets_give_empty_atlas(tmp_path: Path, cut: int) -> None:
+    # PNG signature, then a truncated or corrupt file: the PNG decoder's errors are caught too
+    good = _png(_sheet())
+    (tmp_path / "s.json").write_text(json.dumps({"red": {"x": 0, "y": 0, "width": 3, "height": 4}}))
+    (tmp_path / "s.png").write_bytes(good[:cut] if cut > 8 or cut < 0 else good[:8] + good[16:])
+    assert len(load_sprites("s", base_dir=str(tmp_path), pixel_ratio=1)) == 0
+
+
+def test_non_png_sheet_still_decodes(tmp_path: Path) -> None:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(_sheet(), "RGBA").save(buf, "WEBP", lossless=True)
+    (tmp_path / "s.json").write_text(json.dumps({"red": {"x": 0, "y": 0, "width": 3, "height": 4}}))
+    (tmp_path / "s.png").write_bytes(buf.getvalue())
+    atlas = load_sprites("s", base_dir=str(tmp_path), pixel_ratio=1)
+    assert atlas.get("red") is not None
+    assert atlas.get("red").rgba[0, 0].tolist() == [255, 0, 0, 255]  # type: ignore[union-attr]
