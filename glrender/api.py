@@ -18,6 +18,7 @@ from glrender.errors import RenderError
 from glrender.geo.camera import MAX_PITCH, MAX_ZOOM, Camera
 from glrender.geo.mercator import zoom_for_bbox
 from glrender.gpu import preload
+from glrender.render.gc_pause import fewer_collections
 from glrender.render.pipeline import InlineFrame, PlannedFrame, planner
 from glrender.render.plan import BucketCache, plan_is_cached, plan_layers
 from glrender.render.sources import SourceSet
@@ -168,7 +169,7 @@ class Renderer:
         ``roll`` (degrees, default the style's) turns the camera about its view axis."""
         cam = self.camera(center=center, zoom=zoom, bearing=bearing, pitch=pitch, width=width,
                           height=height, scale=scale, bbox=bbox, padding=padding, roll=roll)
-        with self._lock:
+        with self._lock, fewer_collections():
             gstate = dict(self.style.global_state_defaults)
             labels = self._has_labels
             # Labels are placed once for the whole image, before any symbol layer of any framebuffer

@@ -165,6 +165,12 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
     todo: list[tuple[int, list[np.ndarray] | None]] = [(i, None) for i in range(len(bucket.features))]
     if placement == "line" and has_text:
         todo = _merged(layer, bucket.features, ctx, zoom)
+    point_table: list[list[tuple[Anchor, np.ndarray | None]]] = []
+    if placement == "point":
+        # Point anchors depend on the geometry alone: a feature in the tile's buffer, outside the tile,
+        # gets none and is not laid out at all (half of a dense tile's labels), found for all at once.
+        point_table = _point_anchor_table(bucket.features, extent)
+        todo = [(i, None) for i, a in enumerate(point_table) if a]
     # Layout values the same for every feature of the tile: evaluated once, not once per feature.
     const = {name: pv.evaluate(zoom, ctx=ctx) for name, pv in layout.items() if pv.is_feature_constant}
     const_font = font_stack(const["text-font"]) if "text-font" in const else None
@@ -218,13 +224,7 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
     for fi, lines_override in todo:
         f = bucket.features[fi]
         ctx.feature = f
-        point_anchors = None
-        if placement == "point":
-            # Point anchors depend on the geometry alone: a feature in the tile's buffer, outside the
-            # tile, gets none, and is not laid out at all (half of a dense tile's labels).
-            point_anchors = _point_anchors(f, extent)
-            if not point_anchors:
-                continue
+        point_anchors = point_table[fi] if point_table else None
 
         def ev(name: str, feat: Feature = f) -> Any:
             if name in const:
@@ -418,19 +418,36 @@ def _merged(layer: Any, features: list[Feature], ctx: Any, zoom: float) -> list[
     return out
 
 
-def _point_anchors(f: Feature, extent: int) -> list[tuple[Anchor, np.ndarray | None]]:
-    """Anchors of a point-placed feature: what _anchors gives, with the usual case (one point held
-    as a float64 array, as decoders make it) taken without its general checks."""
-    g = f.geometry
-    if f.geom_type == POINT and len(g) == 1:
-        pts = g[0]
-        if type(pts) is np.ndarray and pts.dtype is _F64 and pts.shape == (1, 2):
-            x, y = pts.tolist()[0]  # floats, not numpy scalars
-            return [(Anchor(x, y, 0.0, -1), None)] if 0 <= x < extent and 0 <= y < extent else []
-    return _anchors(f, None, "point", 0.0, 0.0, 0.0, 0.0, 1.0, extent, 0.0)
-
-
-_F64 = np.dtype(np.float64)
+def _point_anchor_table(features: Sequence[Feature], extent: int) -> list[list[tuple[Anchor, np.ndarray | None]]]:
+    """The anchors of point-placed features, by feature: what _anchors gives each, with the usual
+    features (one point, as decoders make them) tested inside the tile in one numpy pass."""
+    out: list[list[tuple[Anchor, np.ndarray | None]]] = [[] for _ in features]
+    first = [f.geometry[0] if f.geom_type == POINT and len(f.geometry) == 1 else None for f in features]
+    simple = [i for i, p in enumerate(first) if p is not None]
+    single: list[int] = []
+    if simple:
+        parts: list[Any] = [first[i] for i in simple]
+        try:
+            pts = np.concatenate(parts).astype(np.float64, copy=False)
+            if pts.ndim != 2 or pts.shape[1] != 2:
+                raise ValueError("not (n, 2) points")
+            counts = np.fromiter(map(len, parts), np.int64, len(parts))
+        except (ValueError, TypeError):  # unusual geometry arrays: each feature the general way
+            simple = []
+        else:
+            start = np.cumsum(counts) - counts
+            one = counts == 1
+            x, y = pts[start[one], 0], pts[start[one], 1]
+            inside = (x >= 0) & (x < extent) & (y >= 0) & (y < extent)
+            ones = np.flatnonzero(one)
+            for k, px, py in zip(ones[inside].tolist(), x[inside].tolist(), y[inside].tolist(), strict=True):
+                out[simple[k]] = [(Anchor(px, py, 0.0, -1), None)]
+            single = ones.tolist()
+    done = set(simple[k] for k in single)
+    for i, f in enumerate(features):
+        if i not in done:
+            out[i] = _anchors(f, None, "point", 0.0, 0.0, 0.0, 0.0, 1.0, extent, 0.0)
+    return out
 
 
 def _anchors(f: Feature, lines_override: list[np.ndarray] | None, placement: str, spacing: float, max_angle: float,
