@@ -105,6 +105,58 @@ class CollisionGrid:
                         return True
         return False
 
+    def hit_circle(self, cx: float, cy: float, r: float) -> bool:
+        """``hit`` for a circle in "never" mode (labels along lines test a chain of them), with
+        ``_collide``'s tests written out."""
+        c, cols = self.cell, self.cols
+        cx1 = max(0, min(cols - 1, int((cx - r - self.x0) // c)))
+        cx2 = max(0, min(cols - 1, int((cx + r - self.x0) // c)))
+        cy1 = max(0, min(self.rows - 1, int((cy - r - self.y0) // c)))
+        cy2 = max(0, min(self.rows - 1, int((cy + r - self.y0) // c)))
+        cells, shapes = self._cells, self._shapes
+        for gy in range(cy1, cy2 + 1):
+            row = gy * cols
+            for gx in range(cx1, cx2 + 1):
+                for k in cells.get(row + gx, ()):
+                    o = shapes[k][0]
+                    if len(o) == 3:
+                        dx, dy, rr = cx - o[0], cy - o[1], r + o[2]
+                        if dx * dx + dy * dy < rr * rr:
+                            return True
+                        continue
+                    hw, hh = (o[2] - o[0]) / 2, (o[3] - o[1]) / 2
+                    dx = abs(cx - (o[0] + hw))
+                    dy = abs(cy - (o[1] + hh))
+                    if dx > hw + r or dy > hh + r:
+                        continue
+                    if dx <= hw or dy <= hh:
+                        return True
+                    ex, ey = dx - hw, dy - hh
+                    if ex * ex + ey * ey <= r * r:
+                        return True
+        return False
+
+    def hit_any(self, shapes: list[Shape], mode: str = "never") -> bool:
+        """Whether any of a label's shapes collides (``hit`` for each, circles the fast way)."""
+        if mode == "never":
+            for sh in shapes:
+                if self.hit_circle(*sh) if len(sh) == 3 else self.hit_box(*sh):
+                    return True
+            return False
+        return any(self.hit(*sh, mode=mode) for sh in shapes)
+
+    def any_inside(self, shapes: list[Shape]) -> bool:
+        """Whether any of the shapes reaches the collision area (``inside`` for each)."""
+        x0, y0, x1, y1 = self.x0, self.y0, self.x1, self.y1
+        for sh in shapes:
+            if len(sh) == 3:
+                cx, cy, r = sh
+                if cx + r >= x0 and cx - r < x1 and cy + r >= y0 and cy - r < y1:
+                    return True
+            elif sh[2] >= x0 and sh[0] < x1 and sh[3] >= y0 and sh[1] < y1:
+                return True
+        return False
+
     def insert_box(self, x1: float, y1: float, x2: float, y2: float, mode: str = "never") -> None:
         """``insert`` for a box (``insert`` hands boxes here)."""
         k = len(self._shapes)

@@ -175,16 +175,19 @@ def _corners_plain(fit: _Fit, quads: np.ndarray, fs: float) -> np.ndarray:
     """Plane corners (n, 4, 2) of a fitting label's glyphs, rotated to the line at their centres."""
     pl, cum, s, ax, ay, ds, flip = fit
     pts, _ok = _walk_plain(pl, cum, s, ax, ay, ds, flip)
-    out = np.empty((len(pts), 4, 2))
-    rows = []
-    for (px, py, a), (x1, y1, x2, y2) in zip(pts, quads.tolist(), strict=True):
-        cs, sn = math.cos(a), math.sin(a)
-        x1, y1, x2, y2 = x1 * fs, y1 * fs, x2 * fs, y2 * fs
-        rows.append(((x1 * cs - y1 * sn + px, x1 * sn + y1 * cs + py),
-                     (x2 * cs - y1 * sn + px, x2 * sn + y1 * cs + py),
-                     (x1 * cs - y2 * sn + px, x1 * sn + y2 * cs + py),
-                     (x2 * cs - y2 * sn + px, x2 * sn + y2 * cs + py)))
-    out[:] = rows
+    n = len(pts)
+    p = np.array(pts, np.float64).reshape(n, 3)
+    # math's cos and sin (numpy's may differ in the last bit), the rest as whole columns: the same
+    # operations in the same order as corner by corner in Python floats
+    cs = np.fromiter((math.cos(a) for _x, _y, a in pts), np.float64, n)
+    sn = np.fromiter((math.sin(a) for _x, _y, a in pts), np.float64, n)
+    q = quads * fs
+    x1, y1, x2, y2 = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
+    px, py = p[:, 0], p[:, 1]
+    out = np.empty((n, 4, 2))
+    for c, (xa, ya) in enumerate(((x1, y1), (x2, y1), (x1, y2), (x2, y2))):
+        out[:, c, 0] = xa * cs - ya * sn + px
+        out[:, c, 1] = xa * sn + ya * cs + py
     return out
 
 

@@ -251,8 +251,8 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
             b = text_geo[1][0]
             place_text = grid.inside(*b) and (text_overlap == "always" or not grid.hit(*b, mode=text_overlap))
         else:
-            place_text = any(grid.inside(*b) for b in text_geo[1]) and (
-                text_overlap == "always" or not any(grid.hit(*b, mode=text_overlap) for b in text_geo[1]))
+            place_text = grid.any_inside(text_geo[1]) and (
+                text_overlap == "always" or not grid.hit_any(text_geo[1], text_overlap))
         place_icon = icon_geo is not None and grid.inside(*icon_geo[1]) and (
             icon_overlap == "always" or not grid.hit(*icon_geo[1], mode=icon_overlap))
         icon_without_text = text_optional or not has_text

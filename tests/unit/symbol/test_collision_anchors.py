@@ -90,3 +90,37 @@ def test_clipped_lines_entering_the_tile_start_half_a_spacing_in() -> None:
     anchors = line_anchors(line, spacing=1000, max_angle=1.0, label_length=200, window=0, overscaling=1,
                            extent=4096)
     assert [a.x for a in anchors][:2] == [500.0, 1500.0]
+
+
+def test_circle_and_batch_tests_agree_with_the_generic_ones() -> None:
+    """hit_circle / hit_any / any_inside are written-out forms of hit and inside: same answers."""
+    import random
+
+    from glrender.symbol.collision import CollisionGrid, _collide
+
+    rng = random.Random(7)
+    for trial in range(40):
+        grid = CollisionGrid(400, 300, cell=rng.choice([16.0, 64.0]))
+        placed: list[tuple[float, ...]] = []
+        for _ in range(rng.randint(0, 60)):
+            if rng.random() < 0.5:
+                s: tuple[float, ...] = (rng.uniform(-150, 550), rng.uniform(-150, 450), rng.uniform(0.5, 30))
+            else:
+                x, y = rng.uniform(-150, 550), rng.uniform(-150, 450)
+                s = (x, y, x + rng.uniform(0, 60), y + rng.uniform(0, 30))
+            grid.insert(*s)
+            placed.append(s)
+        for _ in range(50):
+            shapes: list[tuple[float, ...]] = []
+            for _ in range(rng.randint(1, 4)):
+                cx, cy = rng.uniform(-200, 600), rng.uniform(-200, 500)
+                shapes.append((cx, cy, rng.uniform(0.5, 25)) if rng.random() < 0.7
+                              else (cx, cy, cx + rng.uniform(0, 40), cy + rng.uniform(0, 20)))
+            want_hit = any(grid.hit(*s, mode="never") for s in shapes)
+            assert grid.hit_any(shapes) == want_hit, (trial, shapes)
+            # and the generic hit agrees with a brute-force scan
+            assert want_hit == any(_collide(s, o) for s in shapes for o in placed), (trial, shapes)
+            assert grid.any_inside(shapes) == any(grid.inside(*s) for s in shapes), (trial, shapes)
+            for s in shapes:
+                if len(s) == 3:
+                    assert grid.hit_circle(*s) == grid.hit(*s, mode="never")
