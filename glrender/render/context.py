@@ -24,6 +24,8 @@ class GPU:
     # Textures, and the holders some draw modules keep beside them (gradient and pattern caches).
     textures: dict[Any, Any] = field(default_factory=dict)
     quad: gl.Buffer | None = None
+    # Shader states already readied in this context by a warm-up draw (draw_symbol.warm_up)
+    warmed: set[Any] = field(default_factory=set)
 
     def fullscreen_quad(self) -> gl.Buffer:
         if self.quad is None:

@@ -121,3 +121,36 @@ def draw_symbol(fc: FrameContext, work: LayerWork) -> None:
                            bool(d.extras.get("text_images_linear", True)))
             u = {"u_texsize": (float(atlas.width), float(atlas.height)), "u_device_pixel_ratio": dpr}
             _draw_set(fc, "symbol_icon", d.text_images, res.owner(d.layer.id, "text-images"), serial, tex, u, [{}])
+
+
+_WARM_OWNER = type("SymbolWarmUp", (), {})()
+
+
+def warm_up(fc: FrameContext) -> None:
+    """Have the driver ready the symbol shaders while labels are still being placed.
+
+    llvmpipe readies a shader for the state it is drawn with on its first draw in a context: about 8 ms
+    each from Mesa's shader cache (90 ms without one). Symbol layers are drawn last, after placement,
+    so that time would come after everything else. Here, while the planner thread lays out and places
+    the labels, the text and icon programs draw one quad outside the clip volume (no pixel changes) with
+    the blend mode, framebuffer and texture formats and filtering the layers will draw with. Once per
+    context: the readied variants stay with it.
+    """
+    if ("symbol", fc.exact) in fc.gpu.warmed:
+        return
+    quad = {
+        "a_clip": np.tile(np.array([2.0, 2.0, 0.0, 1.0], np.float32), (4, 1)),  # beyond the right plane
+        "a_tex": np.zeros((4, 2), np.float32),
+        "a_data": np.ones((4, 2), np.float32),
+        "a_fill_color": np.zeros((4, 4), np.float32),
+        "a_halo_color": np.zeros((4, 4), np.float32),
+        "a_props": np.zeros((4, 3), np.float32),
+    }
+    vs = VertexSet(quad, np.array([[0, 1, 2], [1, 3, 2]], np.uint32))
+    u = {"u_texsize": (1.0, 1.0), "u_device_pixel_ratio": float(fc.camera.scale)}
+    # one texel of each atlas format: glyphs (one channel, linear) and icons (RGBA, linear)
+    glyphs = _texture(fc, ("symbol-warm-glyphs",), np.zeros((1, 1), np.uint8), 0)
+    icons = _texture(fc, ("symbol-warm-icons",), np.zeros((1, 1, 4), np.uint8), 0)
+    _draw_set(fc, "symbol_sdf", vs, _WARM_OWNER, -1, glyphs, u, [{"u_is_halo": False}])
+    _draw_set(fc, "symbol_icon", vs, _WARM_OWNER, -1, icons, u, [{}])
+    fc.gpu.warmed.add(("symbol", fc.exact))

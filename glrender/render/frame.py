@@ -21,6 +21,7 @@ from glrender.render.tiling import pieces, unpremultiply
 FLUSH_EVERY_LAYERS = 3
 
 DrawFn = Callable[[FrameContext, LayerWork], None]
+DrawWarmFn = Callable[[FrameContext], None]
 
 # Layer type -> (module, function). Modules load on first use, so a style without labels never imports
 # the text and symbol stack (a fifth of a cold start).
@@ -47,6 +48,12 @@ def drawer(layer_type: str) -> DrawFn | None:
         module, name = _DRAWER_MODULES[layer_type]
         fn = DRAWERS[layer_type] = getattr(importlib.import_module(module), name)
     return fn
+
+
+def _symbol_warm_up() -> DrawWarmFn:
+    from glrender.render.draw_symbol import warm_up
+
+    return warm_up
 
 
 class FrameRenderer:
@@ -109,6 +116,10 @@ class FrameRenderer:
                 global_state=global_state,
                 sprites=sprites,
             )
+            if place is not None and x0 == 0 and y0 == 0:
+                # The symbol shaders are drawn last; the driver readies them now, while this thread
+                # would only wait for the planner's first layers (draw_symbol.warm_up).
+                _symbol_warm_up()(fc)
             i = 0
             while True:
                 if i < len(planned):
