@@ -148,9 +148,11 @@ def warm_up(fc: FrameContext) -> None:
     }
     vs = VertexSet(quad, np.array([[0, 1, 2], [1, 3, 2]], np.uint32))
     u = {"u_texsize": (1.0, 1.0), "u_device_pixel_ratio": float(fc.camera.scale)}
-    # one texel of each atlas format: glyphs (one channel, linear) and icons (RGBA, linear)
+    # one texel of each atlas format: glyphs (one channel, linear) and icons (RGBA, linear; only with
+    # a sprite sheet, without which no icon is drawn)
     glyphs = _texture(fc, ("symbol-warm-glyphs",), np.zeros((1, 1), np.uint8), 0)
-    icons = _texture(fc, ("symbol-warm-icons",), np.zeros((1, 1, 4), np.uint8), 0)
     _draw_set(fc, "symbol_sdf", vs, _WARM_OWNER, -1, glyphs, u, [{"u_is_halo": False}])
-    _draw_set(fc, "symbol_icon", vs, _WARM_OWNER, -1, icons, u, [{}])
+    if fc.sprites is not None:
+        icons = _texture(fc, ("symbol-warm-icons",), np.zeros((1, 1, 4), np.uint8), 0)
+        _draw_set(fc, "symbol_icon", vs, _WARM_OWNER, -1, icons, u, [{}])
     fc.gpu.warmed.add(("symbol", fc.exact))
