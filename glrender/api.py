@@ -175,12 +175,7 @@ class Renderer:
             # Labels are placed once for the whole image, before any symbol layer of any framebuffer
             # piece is drawn: on the planner thread, right after the last layer is planned, while this
             # thread draws the layers below them (see FrameRenderer.render).
-            place = None
-            if labels:
-                from glrender.render.draw_symbol import place_layers  # the text stack loads on demand
-
-                place = functools.partial(_place, place_layers, cam, self.symbols, gstate)
-            sprites = self.symbols.sprites(cam.scale) if self.style.sprite else None
+            place = functools.partial(_place, cam, self.symbols, gstate) if labels else None
             covers: dict[str, Any] = {}
             works = plan_layers(self.style, cam, self.sources, self.buckets, gstate,
                                 self.symbols if labels else None, covers)
@@ -194,6 +189,8 @@ class Renderer:
             else:
                 frame_plan = InlineFrame(works, place)  # all cached: planning is a few lookups
             try:
+                # Loaded once the planner is at work (a cold render decodes tiles meanwhile).
+                sprites = self.symbols.sprites(cam.scale) if self.style.sprite else None
                 frame = self._frame_renderer()  # made while the first layers are planned
                 # Each Renderer owns a context and another one may have drawn since: make ours current.
                 # Not undone afterwards (leaving a context released would strand callers' own GL work).
@@ -232,7 +229,10 @@ class Renderer:
         self.close()
 
 
-def _place(place_layers: Any, cam: Camera, symbols: Any, gstate: Any, works: Any) -> Any:
+def _place(cam: Camera, symbols: Any, gstate: Any, works: Any) -> Any:
+    # The text stack loads on demand, on the planner thread when it places the first labels.
+    from glrender.render.draw_symbol import place_layers
+
     return place_layers(cam, works, symbols, gstate)
 
 
