@@ -136,26 +136,49 @@ def _spawn(job: dict[str, Any]) -> dict[str, Any]:
     return {"error": f"child exited with code {proc.returncode}: {tail}"}
 
 
-def measure(scn: dict[str, Any], renderer: str, runs: int, cold_runs: int) -> dict[str, Any]:
+def _view_job(scn: dict[str, Any], renderer: str) -> dict[str, Any]:
     view = {k: scn[k] for k in ("lon", "lat", "zoom", "bearing", "pitch", "width", "height", "ratio") if k in scn}
-    base = {"renderer": renderer, "style": scn["style"], "view": view}
-    warm = _spawn({**base, "mode": "warm", "runs": runs})
+    return {"renderer": renderer, "style": scn["style"], "view": view}
+
+
+def _warm(scn: dict[str, Any], renderer: str, runs: int) -> dict[str, Any]:
+    warm = _spawn({**_view_job(scn, renderer), "mode": "warm", "runs": runs})
     out: dict[str, Any] = {"warm": None, "cold": None, "first": warm.get("first"), "error": warm.get("error")}
     if warm.get("times"):
         out["warm"] = statistics.median(warm["times"])
         out["warm_times"] = warm["times"]
         out["png_bytes"] = warm.get("png_bytes")
-    if out["error"]:
-        return out  # a renderer that cannot draw the view once will not do better cold
-    colds = [_spawn({**base, "mode": "cold"}) for _ in range(cold_runs)]
+    return out
+
+
+def _add_colds(out: dict[str, Any], colds: list[dict[str, Any]]) -> None:
     times = [c["times"][0] for c in colds if c.get("times")]
     errors = [c["error"] for c in colds if c.get("error")]
     if times:
         out["cold"] = statistics.median(times)
         out["cold_times"] = times
         out["cold_process"] = statistics.median(c["process"] for c in colds if c.get("times"))
-    if errors:
+    if errors and not out.get("error"):
         out["error"] = errors[0]
+
+
+def measure(scn: dict[str, Any], renderer: str, runs: int, cold_runs: int) -> dict[str, Any]:
+    """One renderer on one scenario: the median warm render, then the median of fresh processes."""
+    return measure_all(scn, [renderer], runs, cold_runs)[renderer]
+
+
+def measure_all(scn: dict[str, Any], renderers: list[str], runs: int, cold_runs: int) -> dict[str, dict[str, Any]]:
+    """Every renderer on one scenario. Cold processes take turns between the renderers (glrender, Native,
+    glrender, ...), so a slow spell of a shared machine weighs on both sides of a ratio, not on one."""
+    out = {name: _warm(scn, name, runs) for name in renderers}
+    # a renderer that cannot draw the view once will not do better cold
+    live = [name for name in renderers if not out[name]["error"]]
+    colds: dict[str, list[dict[str, Any]]] = {name: [] for name in live}
+    for _ in range(cold_runs):
+        for name in live:
+            colds[name].append(_spawn({**_view_job(scn, name), "mode": "cold"}))
+    for name in live:
+        _add_colds(out[name], colds[name])
     return out
 
 
@@ -256,8 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     for scn in scenarios:
         w, h = View.from_record(scn).pixels
         row: dict[str, Any] = {"id": scn["id"], "output": f"{w}x{h}"}
+        row.update(measure_all(scn, renderers, runs, cold_runs))
         for name in renderers:
-            row[name] = measure(scn, name, runs, cold_runs)
             print(
                 f"# {scn['id']} {name}: warm {_fmt(row[name]['warm'])} cold {_fmt(row[name]['cold'])}",
                 file=sys.stderr,

@@ -191,12 +191,18 @@ class Camera:
 
     def world_matrix(self) -> np.ndarray:
         """World pixels (z in world pixels, no metre scaling) to clip space."""
-        near, far = self._near_far()
-        x, y = self.center_point
-        m = perspective(self.fov, self.width / self.height, near, far)
-        m = m @ scale(1, -1, 1) @ translate(0, 0, -self.camera_to_center_distance)
-        m = m @ rotate_z(-math.radians(self.roll))
-        return m @ rotate_x(self.pitch_rad) @ rotate_z(self.angle) @ translate(-x, -y, 0)
+        # Kept like proj_matrix (a render asks for it several times; cameras are not changed in place);
+        # read-only, since every caller shares the array.
+        got = self._cache.get("world")
+        if got is None:
+            near, far = self._near_far()
+            x, y = self.center_point
+            m = perspective(self.fov, self.width / self.height, near, far)
+            m = m @ scale(1, -1, 1) @ translate(0, 0, -self.camera_to_center_distance)
+            m = m @ rotate_z(-math.radians(self.roll))
+            got = self._cache["world"] = m @ rotate_x(self.pitch_rad) @ rotate_z(self.angle) @ translate(-x, -y, 0)
+            got.flags.writeable = False
+        return got
 
     def tile_matrix(self, tile: TileID, extent: float, proj: np.ndarray | None = None) -> np.ndarray:
         """Tile coordinates (0..extent, z in metres) to clip space."""
@@ -212,8 +218,12 @@ class Camera:
     # --- pixel <-> ground -------------------------------------------------------------------------
     def pixel_matrix(self) -> np.ndarray:
         """World pixels to CSS screen pixels (x right, y down), homogeneous."""
-        m = scale(self.width / 2, -self.height / 2, 1) @ translate(1, -1, 0)
-        return m @ self.world_matrix()
+        got = self._cache.get("pixel")
+        if got is None:
+            m = scale(self.width / 2, -self.height / 2, 1) @ translate(1, -1, 0)
+            got = self._cache["pixel"] = m @ self.world_matrix()
+            got.flags.writeable = False
+        return got
 
     def unproject(self, px: np.ndarray) -> np.ndarray:
         """CSS screen pixels (N, 2) to world pixels on the ground plane (N, 2); NaN above the horizon."""
@@ -246,8 +256,11 @@ class Camera:
 
     def camera_world_position(self) -> np.ndarray:
         """Camera eye in world pixels (x, y, height above the ground in world pixels)."""
-        eye = np.linalg.inv(self.view_matrix()) @ np.array([0.0, 0.0, 0.0, 1.0])
-        return eye[:3] / eye[3]
+        got = self._cache.get("eye")
+        if got is None:
+            eye = np.linalg.inv(self.view_matrix()) @ np.array([0.0, 0.0, 0.0, 1.0])
+            got = self._cache["eye"] = eye[:3] / eye[3]
+        return got.copy()
 
 
 def sub_frustum(full_w: int, full_h: int, x0: int, y0: int, w: int, h: int) -> np.ndarray:
