@@ -8,8 +8,10 @@ Scenarios (benches/scenarios.json): the 14 reference views (basic-nolabels.json)
 glrender only: time and peak memory). Every measurement runs in a child process:
 
 * warm: one renderer, one warm-up render, then the median of N timed render + PNG encode calls;
-* cold: a fresh child per run, timed from reading the style through the PNG bytes (interpreter
-  start and imports are not included; they are reported as ``process`` in the JSON).
+* cold: a fresh child per run, timed from importing the renderer and reading the style through the
+  PNG bytes (interpreter start and the harness's own imports, numpy among them, are not included; the
+  whole child is reported as ``process`` in the JSON). Cold children take turns between the
+  renderers, so a slow spell of a shared machine falls on both sides of a ratio.
 
 Prints per scenario the medians and the ratio glrender / MapLibre Native (below 1: glrender faster).
 Timings are never asserted anywhere; on a shared machine treat differences under ~20 % as noise.
