@@ -79,6 +79,16 @@ def _drawn_layers(style: Any, camera: Camera, sources: SourceSet,
         yield layer, src, tiles
 
 
+def _wanted_source_layers(style: Any, zoom: float, labels: bool) -> dict[str, frozenset[str]]:
+    """Per source, the source layers this frame's vector layers read: only these are decoded."""
+    out: dict[str, set[str]] = {}
+    for layer in style.layers:
+        if (layer.type in DRAWN_TYPES and layer.type not in ("background", "raster", "hillshade")
+                and (labels or layer.type != "symbol") and layer.source and layer_visible(layer, zoom)):
+            out.setdefault(layer.source, set()).add(layer.source_layer or "")
+    return {k: frozenset(v) for k, v in out.items()}
+
+
 def plan_is_cached(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCache,
                    covers: dict[str, list[TileID]]) -> bool:
     """Would :func:`plan_layers` find every bucket and raster tile of this camera in the caches?
@@ -107,6 +117,7 @@ def plan_layers(style: Any, camera: Camera, sources: SourceSet, buckets: BucketC
     zoom = camera.zoom
     # Property columns per decoded tile layer, shared by every style layer filtering it this frame.
     columns: dict[int, tuple[Any, Columns]] = {}
+    to_decode = _wanted_source_layers(style, zoom, symbols is not None)
     for layer, src, tiles in _drawn_layers(style, camera, sources, {} if covers is None else covers):
         if src is None:  # background
             yield LayerWork(layer, [])
@@ -135,7 +146,7 @@ def plan_layers(style: Any, camera: Camera, sources: SourceSet, buckets: BucketC
             key = (src.id, t.canonical, t.overscaled_z, layer.id)
             hit, bucket = buckets.get(key)
             if not hit:
-                tl = src.layers(t).get(source_layer or "")
+                tl = src.layers(t, to_decode.get(src.id)).get(source_layer or "")
                 bucket = None
                 if tl is not None and tl.features:
                     hit_cols = columns.get(id(tl))

@@ -99,6 +99,17 @@ def _open_geojson(sid: str, spec: Mapping[str, Any], base_dir: str | None) -> Ge
         return GeoJSONSource({"type": "FeatureCollection", "features": []}, **kwargs)
 
 
+class _Decoded:
+    """A vector tile's layers decoded so far, and which were asked for (absent ones included)."""
+
+    __slots__ = ("layers", "done", "all")
+
+    def __init__(self) -> None:
+        self.layers: dict[str, TileLayer] = {}
+        self.done: frozenset[str] = frozenset()
+        self.all = False
+
+
 class RuntimeSource:
     """One style source: tile cover parameters plus decoded-tile access with a bounded cache."""
 
@@ -172,14 +183,38 @@ class RuntimeSource:
                     break
         return items
 
-    def layers(self, tile: TileID) -> dict[str, TileLayer]:
+    def layers(self, tile: TileID, wanted: frozenset[str] | None = None) -> dict[str, TileLayer]:
+        """The tile's decoded source layers: at least ``wanted`` (default: every one the style draws).
+
+        A vector tile's layers are decoded when first wanted: a view at zoom 14 does not decode the
+        house numbers its style shows from zoom 16 (a fifth of a dense tile's features), and a later
+        view that wants them decodes only those. The mapping returned only ever gains layers.
+        """
         key = tile.canonical
         with self._lock:
-            return self._cache.get_or(key, lambda: self._load_layers(tile))  # type: ignore[no-any-return]
+            if self.geojson is not None:
+                return self._cache.get_or(  # type: ignore[no-any-return]
+                    key, lambda: self.geojson.get_layers(tile.z, tile.x, tile.y))  # type: ignore[union-attr]
+            got: _Decoded | None = self._cache.get(key)
+            if got is None:
+                got = self._cache[key] = _Decoded()
+                if len(self._cache) > self._cache.limit:
+                    self._cache.popitem(last=False)
+            else:
+                self._cache.move_to_end(key)
+            names = self.source_layers if wanted is None else (
+                wanted if self.source_layers is None else wanted & self.source_layers)
+            if got.all or (names is not None and names <= got.done):
+                return got.layers
+            missing = None if names is None else names - got.done
+            got.layers.update((k, v) for k, v in self._decode(tile, missing).items() if k not in got.layers)
+            if missing is None:
+                got.all = True
+            else:
+                got.done |= missing
+            return got.layers
 
-    def _load_layers(self, tile: TileID) -> dict[str, TileLayer]:
-        if self.geojson is not None:
-            return self.geojson.get_layers(tile.z, tile.x, tile.y)
+    def _decode(self, tile: TileID, names: frozenset[str] | None) -> dict[str, TileLayer]:
         assert self.tiles is not None
         try:
             data = self.tiles.get_tile(tile.z, tile.x, tile.y)
@@ -189,7 +224,7 @@ class RuntimeSource:
         if not data:
             return {}
         try:
-            return decode_tile(data, self.source_layers)
+            return decode_tile(data, names)
         except TileError as exc:
             # A missing tile draws empty, but a corrupt one is bad input: say which, don't guess.
             raise TileError(f"source {self.id!r}: tile {tile.canonical} is corrupt: {exc}") from exc
