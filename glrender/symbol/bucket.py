@@ -380,7 +380,8 @@ def _layout(res: SymbolResources, secs: list[Section], stacks: _Stacks, offset: 
         got = plain_quads(sec, stacks.fill().get(sec.fontstack, {}), res.glyph_rect, offset, along,
                           max_width=shape["max_width"], line_height=shape["line_height"],
                           spacing=shape["spacing"], anchor_align=anchor_alignment(shape["anchor"]),
-                          justify=_JUSTIFY.get(shape["justify"], 0.5), translate=shape["translate"])
+                          justify=_JUSTIFY.get(shape["justify"], 0.5), translate=shape["translate"],
+                          metrics=res.glyph_metrics)
     if got is not GENERAL:
         text = TextLayout(*got) if got is not None else None
     else:

@@ -25,6 +25,8 @@ class SymbolResources:
         self.glyphs = GlyphManager(glyphs_url, base_dir, rasterise=self._rasterise)
         self.atlas = Atlas()
         self._rects: dict[tuple[str, int], tuple[int, int, int, int]] = {}
+        # Scaled glyph metrics and atlas rects, kept for the one-line label layout (plain_text.py)
+        self.glyph_metrics: dict[Any, Any] = {}
         self.sprite_spec = sprite
         self.base_dir = base_dir
         self._sprites: dict[float, Any] = {}
