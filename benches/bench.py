@@ -7,7 +7,8 @@ Scenarios (benches/scenarios.json): the 14 reference views (basic-nolabels.json)
 (streets-nolabels.json) and an 8192x8192 PNG; then the CARTO demo named map at 8192x8192 (carto_bench.py,
 glrender only: time and peak memory). Every measurement runs in a child process:
 
-* warm: one renderer, one warm-up render, then the median of N timed render + PNG encode calls;
+* warm: one renderer per child, one warm-up render, then the median of N timed render + PNG encode
+  calls; the renderers' children are alive together and take turns render by render;
 * cold: a fresh child per run, timed from importing the renderer and reading the style through the
   PNG bytes (interpreter start and the harness's own imports, numpy among them, are not included; the
   whole child is reported as ``process`` in the JSON). Cold children take turns between the
@@ -22,9 +23,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import select
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -78,6 +81,8 @@ def _open(renderer: str, style_path: str) -> Any:
 
 def child(job: dict[str, Any]) -> dict[str, Any]:
     view = View.from_record(job["view"])
+    if job["mode"] == "serve":
+        return _serve(job, view)
     if job["mode"] == "cold":
         t0 = time.perf_counter()
         m = _open(job["renderer"], job["style"])
@@ -96,6 +101,24 @@ def child(job: dict[str, Any]) -> dict[str, Any]:
         times.append(time.perf_counter() - t0)
     m.close()
     return {"times": times, "first": first, "png_bytes": len(png)}
+
+
+def _serve(job: dict[str, Any], view: View) -> dict[str, Any]:
+    """Warm, in turns with the other renderer: one untimed render, then one timed render per
+    ``render`` line on stdin (answered by a ``TIME`` line), until ``quit`` or the end of stdin."""
+    m = _open(job["renderer"], job["style"])
+    t0 = time.perf_counter()
+    png = m.render_png(view)
+    first = time.perf_counter() - t0
+    print("READY " + json.dumps({"first": first, "png_bytes": len(png)}), flush=True)
+    for line in sys.stdin:
+        if line.strip() != "render":
+            break
+        t0 = time.perf_counter()
+        m.render_png(view)
+        print(f"TIME {time.perf_counter() - t0!r}", flush=True)
+    m.close()
+    return {"done": True}
 
 
 def _child_main(arg: str) -> int:
@@ -143,13 +166,87 @@ def _view_job(scn: dict[str, Any], renderer: str) -> dict[str, Any]:
     return {"renderer": renderer, "style": scn["style"], "view": view}
 
 
-def _warm(scn: dict[str, Any], renderer: str, runs: int) -> dict[str, Any]:
-    warm = _spawn({**_view_job(scn, renderer), "mode": "warm", "runs": runs})
-    out: dict[str, Any] = {"warm": None, "cold": None, "first": warm.get("first"), "error": warm.get("error")}
-    if warm.get("times"):
-        out["warm"] = statistics.median(warm["times"])
-        out["warm_times"] = warm["times"]
-        out["png_bytes"] = warm.get("png_bytes")
+class _WarmChild:
+    """A child keeping one renderer warm, rendering on request (``_serve``)."""
+
+    def __init__(self, job: dict[str, Any]) -> None:
+        env = dict(os.environ)
+        if job["renderer"] == "pymgl":
+            env["EGL_PLATFORM"] = "surfaceless"
+        self.err = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(job)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err, text=True, env=env)
+
+    def answer(self, prefix: str) -> str:
+        """The payload of the child's next line starting with ``prefix``; raises with the child's own
+        error when it reports one, dies or takes longer than CHILD_TIMEOUT."""
+        deadline = time.monotonic() + CHILD_TIMEOUT
+        out = self.proc.stdout
+        assert out is not None
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([out], [], [], left)[0]:
+                raise RuntimeError(f"timed out after {CHILD_TIMEOUT:g} s")
+            line = out.readline()
+            if not line:
+                self.proc.wait()
+                self.err.seek(0)
+                tail = (self.err.read().decode(errors="replace").strip().splitlines() or ["no output"])[-1]
+                raise RuntimeError(f"child exited with code {self.proc.returncode}: {tail}")
+            if line.startswith("RESULT "):
+                raise RuntimeError(json.loads(line[len("RESULT "):]).get("error", "child stopped"))
+            if line.startswith(prefix):
+                return line[len(prefix):].strip()
+
+    def ask(self) -> float:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("render\n")
+        self.proc.stdin.flush()
+        return float(self.answer("TIME "))
+
+    def close(self) -> None:
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.write("quit\n")
+                self.proc.stdin.close()
+            self.proc.wait(timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+        self.err.close()
+
+
+def _warm_all(scn: dict[str, Any], renderers: list[str], runs: int) -> dict[str, dict[str, Any]]:
+    """Warm medians, the renderers taking turns render by render (each in its own child, kept warm):
+    a slow spell of a shared machine falls on both sides of a ratio."""
+    out: dict[str, dict[str, Any]] = {}
+    kids: dict[str, _WarmChild] = {}
+    for name in renderers:
+        out[name] = {"warm": None, "cold": None, "first": None, "error": None}
+        kid = _WarmChild({**_view_job(scn, name), "mode": "serve"})
+        try:
+            ready = json.loads(kid.answer("READY "))
+            out[name]["first"], out[name]["png_bytes"] = ready["first"], ready["png_bytes"]
+            kids[name] = kid
+        except RuntimeError as exc:
+            out[name]["error"] = str(exc)
+            kid.close()
+    times: dict[str, list[float]] = {name: [] for name in kids}
+    try:
+        for _ in range(runs):
+            for name in list(kids):
+                try:
+                    times[name].append(kids[name].ask())
+                except RuntimeError as exc:
+                    out[name]["error"] = str(exc)
+                    kids.pop(name).close()
+    finally:
+        for kid in kids.values():
+            kid.close()
+    for name, ts in times.items():
+        if ts and not out[name]["error"]:
+            out[name]["warm"] = statistics.median(ts)
+            out[name]["warm_times"] = ts
     return out
 
 
@@ -172,7 +269,7 @@ def measure(scn: dict[str, Any], renderer: str, runs: int, cold_runs: int) -> di
 def measure_all(scn: dict[str, Any], renderers: list[str], runs: int, cold_runs: int) -> dict[str, dict[str, Any]]:
     """Every renderer on one scenario. Cold processes take turns between the renderers (glrender, Native,
     glrender, ...), so a slow spell of a shared machine weighs on both sides of a ratio, not on one."""
-    out = {name: _warm(scn, name, runs) for name in renderers}
+    out = _warm_all(scn, renderers, runs)
     # a renderer that cannot draw the view once will not do better cold
     live = [name for name in renderers if not out[name]["error"]]
     colds: dict[str, list[dict[str, Any]]] = {name: [] for name in live}
