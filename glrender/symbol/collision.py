@@ -10,6 +10,7 @@ avoid shapes of "never" symbols.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 VIEWPORT_PADDING = 100.0
 
@@ -84,56 +85,50 @@ class CollisionGrid:
                         return True
         return False
 
-    def hit_box(self, x1: float, y1: float, x2: float, y2: float) -> bool:
-        """``hit`` for a box in "never" mode, the test most labels make."""
+    def _near(self, x1: float, y1: float, x2: float, y2: float) -> Iterator[Shape]:
+        """The shapes in the grid cells a box touches (a shape spanning several comes once per cell)."""
         c, cols = self.cell, self.cols
         cx1 = max(0, min(cols - 1, int((x1 - self.x0) // c)))
         cx2 = max(0, min(cols - 1, int((x2 - self.x0) // c)))
         cy1 = max(0, min(self.rows - 1, int((y1 - self.y0) // c)))
         cy2 = max(0, min(self.rows - 1, int((y2 - self.y0) // c)))
         cells, shapes = self._cells, self._shapes
-        box = (x1, y1, x2, y2)
         for cy in range(cy1, cy2 + 1):
             row = cy * cols
             for cx in range(cx1, cx2 + 1):
                 for k in cells.get(row + cx, ()):
-                    o = shapes[k][0]
-                    if len(o) == 4:
-                        if x1 <= o[2] and o[0] <= x2 and y1 <= o[3] and o[1] <= y2:
-                            return True
-                    elif _collide(box, o):
-                        return True
+                    yield shapes[k][0]
+
+    def hit_box(self, x1: float, y1: float, x2: float, y2: float) -> bool:
+        """``hit`` for a box in "never" mode, the test most labels make."""
+        box = (x1, y1, x2, y2)
+        for o in self._near(x1, y1, x2, y2):
+            if len(o) == 4:
+                if x1 <= o[2] and o[0] <= x2 and y1 <= o[3] and o[1] <= y2:
+                    return True
+            elif _collide(box, o):
+                return True
         return False
 
     def hit_circle(self, cx: float, cy: float, r: float) -> bool:
         """``hit`` for a circle in "never" mode (labels along lines test a chain of them), with
         ``_collide``'s tests written out."""
-        c, cols = self.cell, self.cols
-        cx1 = max(0, min(cols - 1, int((cx - r - self.x0) // c)))
-        cx2 = max(0, min(cols - 1, int((cx + r - self.x0) // c)))
-        cy1 = max(0, min(self.rows - 1, int((cy - r - self.y0) // c)))
-        cy2 = max(0, min(self.rows - 1, int((cy + r - self.y0) // c)))
-        cells, shapes = self._cells, self._shapes
-        for gy in range(cy1, cy2 + 1):
-            row = gy * cols
-            for gx in range(cx1, cx2 + 1):
-                for k in cells.get(row + gx, ()):
-                    o = shapes[k][0]
-                    if len(o) == 3:
-                        dx, dy, rr = cx - o[0], cy - o[1], r + o[2]
-                        if dx * dx + dy * dy < rr * rr:
-                            return True
-                        continue
-                    hw, hh = (o[2] - o[0]) / 2, (o[3] - o[1]) / 2
-                    dx = abs(cx - (o[0] + hw))
-                    dy = abs(cy - (o[1] + hh))
-                    if dx > hw + r or dy > hh + r:
-                        continue
-                    if dx <= hw or dy <= hh:
-                        return True
-                    ex, ey = dx - hw, dy - hh
-                    if ex * ex + ey * ey <= r * r:
-                        return True
+        for o in self._near(cx - r, cy - r, cx + r, cy + r):
+            if len(o) == 3:
+                dx, dy, rr = cx - o[0], cy - o[1], r + o[2]
+                if dx * dx + dy * dy < rr * rr:
+                    return True
+                continue
+            hw, hh = (o[2] - o[0]) / 2, (o[3] - o[1]) / 2
+            dx = abs(cx - (o[0] + hw))
+            dy = abs(cy - (o[1] + hh))
+            if dx > hw + r or dy > hh + r:
+                continue
+            if dx <= hw or dy <= hh:
+                return True
+            ex, ey = dx - hw, dy - hh
+            if ex * ex + ey * ey <= r * r:
+                return True
         return False
 
     def hit_any(self, shapes: list[Shape], mode: str = "never") -> bool:

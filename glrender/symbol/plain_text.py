@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from glrender.text.pbf import BORDER, Glyph
-from glrender.text.shaping import _WHITESPACE, BASELINE_OFFSET, ONE_EM, RECT_BUFFER, Section
+from glrender.text.shaping import BASELINE_OFFSET, ONE_EM, RECT_BUFFER, Section, trimmed
 
 # Returned when the label needs the general shaping path.
 GENERAL: Any = object()
@@ -59,11 +59,7 @@ def plain_quads(sec: Section, gmap: Mapping[int, Glyph | None],
     total = sum(0.0 if i is None else i[0] + spacing for i in infos)
     if not 0 < total <= max_width:
         return GENERAL
-    a, b = 0, len(cps)
-    while a < b and cps[a] in _WHITESPACE:
-        a += 1
-    while b > a and cps[b - 1] in _WHITESPACE:
-        b -= 1
+    a, b = trimmed(cps)
     if a == b:
         return None
     va = sec.vertical_align

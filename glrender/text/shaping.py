@@ -290,6 +290,16 @@ def _anchored(sh: Shaping, n_lines: int, y: float, max_len: float, max_line_h: f
     return sh
 
 
+def trimmed(cps: Sequence[int]) -> tuple[int, int]:
+    """The range of code points left once leading and trailing whitespace is dropped."""
+    a, b = 0, len(cps)
+    while a < b and cps[a] in _WHITESPACE:
+        a += 1
+    while b > a and cps[b - 1] in _WHITESPACE:
+        b -= 1
+    return a, b
+
+
 def _one_plain_line(sec: Section, glyphs: Mapping[str, Mapping[int, Glyph]], max_width: float,
                     line_height: float, spacing: float, jfy: float, translate: tuple[float, float],
                     ) -> tuple[Shaping, int, float, float, float] | None:
@@ -304,11 +314,7 @@ def _one_plain_line(sec: Section, glyphs: Mapping[str, Mapping[int, Glyph]], max
     total = sum(0.0 if (g := gmap.get(cp)) is None else g.advance * scale + spacing for cp in cps)
     if not 0 < total <= max_width:
         return None
-    a, b = 0, len(cps)
-    while a < b and cps[a] in _WHITESPACE:
-        a += 1
-    while b > a and cps[b - 1] in _WHITESPACE:
-        b -= 1
+    a, b = trimmed(cps)
     sh = Shaping(top=translate[1], bottom=translate[1], left=translate[0], right=translate[0])
     sh.justify = jfy
     if a == b:
