@@ -13,8 +13,9 @@ import numpy as np
 from glrender._record import field, record
 from glrender.buckets.base import tile_context
 from glrender.geo.camera import TileID
-from glrender.symbol.anchors import Anchor, center_anchor, clip_lines, line_anchors
+from glrender.symbol.anchors import Anchor
 from glrender.symbol.circles import LineCircles, line_circles
+from glrender.symbol.feature_anchors import feature_anchors, point_anchor_table
 from glrender.symbol.label_text import (
     TEXT_PARAMS,
     empty_text,
@@ -26,7 +27,6 @@ from glrender.symbol.label_text import (
 )
 from glrender.symbol.merge import merge_lines
 from glrender.symbol.plain_text import GENERAL, plain_quads
-from glrender.symbol.polylabel import pole_of_inaccessibility
 from glrender.symbol.resources import SymbolResources
 from glrender.text.shaping import (
     ONE_EM,
@@ -37,7 +37,7 @@ from glrender.text.shaping import (
     image_quad,
     shape_text,
 )
-from glrender.tiles.features import LINESTRING, POINT, POLYGON, Feature
+from glrender.tiles.features import LINESTRING, Feature
 
 
 @record
@@ -169,7 +169,7 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
     if placement == "point":
         # Point anchors depend on the geometry alone: a feature in the tile's buffer, outside the tile,
         # gets none and is not laid out at all (half of a dense tile's labels), found for all at once.
-        point_table = _point_anchor_table(bucket.features, extent)
+        point_table = point_anchor_table(bucket.features, extent)
         todo = [(i, None) for i, a in enumerate(point_table) if a]
     # Layout values the same for every feature of the tile: evaluated once, not once per feature.
     const = {name: pv.evaluate(zoom, ctx=ctx) for name, pv in layout.items() if pv.is_feature_constant}
@@ -303,7 +303,7 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
                     * tile_px_ratio / ONE_EM
                 ctx.zoom = zoom
         if point_anchors is None:
-            point_anchors = _anchors(f, lines_override, placement, spacing, max_angle, label_len * box_scale,
+            point_anchors = feature_anchors(f, lines_override, placement, spacing, max_angle, label_len * box_scale,
                                      3 / 5 * ONE_EM * box_scale if text is not None else 0.0,
                                      overscaling, extent, box_scale)
         for anchor_pt, line in point_anchors:
@@ -416,87 +416,4 @@ def _merged(layer: Any, features: list[Feature], ctx: Any, zoom: float) -> list[
     out: list[tuple[int, list[np.ndarray] | None]] = []
     for k, lines in merge_lines(items):
         out.append((k, lines if features[k].geom_type == LINESTRING else None))
-    return out
-
-
-def _point_anchor_table(features: Sequence[Feature], extent: int) -> list[list[tuple[Anchor, np.ndarray | None]]]:
-    """The anchors of point-placed features, by feature: what _anchors gives each, with the usual
-    features (one point, as decoders make them) tested inside the tile in one numpy pass."""
-    out: list[list[tuple[Anchor, np.ndarray | None]]] = [[] for _ in features]
-    first = [f.geometry[0] if f.geom_type == POINT and len(f.geometry) == 1 else None for f in features]
-    simple = [i for i, p in enumerate(first) if p is not None]
-    single: list[int] = []
-    if simple:
-        parts: list[Any] = [first[i] for i in simple]
-        try:
-            pts = np.concatenate(parts).astype(np.float64, copy=False)
-            if pts.ndim != 2 or pts.shape[1] != 2:
-                raise ValueError("not (n, 2) points")
-            counts = np.fromiter(map(len, parts), np.int64, len(parts))
-        except (ValueError, TypeError):  # unusual geometry arrays: each feature the general way
-            simple = []
-        else:
-            start = np.cumsum(counts) - counts
-            one = counts == 1
-            x, y = pts[start[one], 0], pts[start[one], 1]
-            inside = (x >= 0) & (x < extent) & (y >= 0) & (y < extent)
-            ones = np.flatnonzero(one)
-            for k, px, py in zip(ones[inside].tolist(), x[inside].tolist(), y[inside].tolist(), strict=True):
-                out[simple[k]] = [(Anchor(px, py, 0.0, -1), None)]
-            single = ones.tolist()
-    done = set(simple[k] for k in single)
-    for i, f in enumerate(features):
-        if i not in done:
-            out[i] = _anchors(f, None, "point", 0.0, 0.0, 0.0, 0.0, 1.0, extent, 0.0)
-    return out
-
-
-def _anchors(f: Feature, lines_override: list[np.ndarray] | None, placement: str, spacing: float, max_angle: float,
-             label_len: float, window: float, overscaling: float, extent: int,
-             box_scale: float) -> list[tuple[Anchor, np.ndarray | None]]:
-    out: list[tuple[Anchor, np.ndarray | None]] = []
-
-    def inside(x: float, y: float) -> bool:
-        return 0 <= x < extent and 0 <= y < extent
-
-    if placement in ("line", "line-center"):
-        lines: list[np.ndarray] = []
-        if lines_override is not None:
-            lines = lines_override
-        elif f.geom_type == LINESTRING:
-            lines = list(f.geometry)
-        elif f.geom_type == POLYGON:
-            lines = [np.vstack([r, r[:1]]) for poly in f.geometry for r in poly if len(r)]
-        if placement == "line":
-            # Only the part inside the tile carries anchors; neighbours place their own parts.
-            lines = clip_lines(lines, 0, 0, extent, extent)
-        for line in lines:
-            line = np.asarray(line, np.float64)
-            if placement == "line-center":
-                a = center_anchor(line, max_angle, label_len, window)
-                if a is not None and inside(a.x, a.y):
-                    out.append((a, line))
-            else:
-                for a in line_anchors(line, spacing, max_angle, label_len, window, overscaling, extent,
-                                      box_scale=box_scale):
-                    out.append((a, line))
-        return out
-    if f.geom_type == POINT:
-        for pts in f.geometry:
-            if not (isinstance(pts, np.ndarray) and pts.dtype == np.float64 and pts.ndim == 2):
-                pts = np.asarray(pts, np.float64).reshape(-1, 2)
-            for x, y in pts.tolist():  # floats, not numpy scalars
-                if 0 <= x < extent and 0 <= y < extent:
-                    out.append((Anchor(x, y, 0.0, -1), None))
-    elif f.geom_type == LINESTRING:
-        for line in f.geometry:
-            if len(line) and inside(*line[0]):
-                out.append((Anchor(float(line[0][0]), float(line[0][1]), 0.0, -1), None))
-    elif f.geom_type == POLYGON:
-        for poly in f.geometry:
-            if not poly or len(poly[0]) < 3:
-                continue
-            x, y = pole_of_inaccessibility([np.asarray(r, np.float64) for r in poly])
-            if inside(x, y):
-                out.append((Anchor(x, y, 0.0, -1), None))
     return out
