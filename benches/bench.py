@@ -23,11 +23,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import select
+import queue
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -167,7 +168,8 @@ def _view_job(scn: dict[str, Any], renderer: str) -> dict[str, Any]:
 
 
 class _WarmChild:
-    """A child keeping one renderer warm, rendering on request (``_serve``)."""
+    """A child keeping one renderer warm, rendering on request (``_serve``). Its output is read by a
+    thread into a queue, so waiting for an answer has a deadline even when lines arrive together."""
 
     def __init__(self, job: dict[str, Any]) -> None:
         env = dict(os.environ)
@@ -177,19 +179,26 @@ class _WarmChild:
         self.proc = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(job)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err, text=True, env=env)
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line)
+        self.lines.put(None)  # end of output: the child is gone
 
     def answer(self, prefix: str) -> str:
         """The payload of the child's next line starting with ``prefix``; raises with the child's own
         error when it reports one, dies or takes longer than CHILD_TIMEOUT."""
         deadline = time.monotonic() + CHILD_TIMEOUT
-        out = self.proc.stdout
-        assert out is not None
         while True:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([out], [], [], left)[0]:
-                raise RuntimeError(f"timed out after {CHILD_TIMEOUT:g} s")
-            line = out.readline()
-            if not line:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise RuntimeError(f"timed out after {CHILD_TIMEOUT:g} s") from None
+            if line is None:
                 self.proc.wait()
                 self.err.seek(0)
                 tail = (self.err.read().decode(errors="replace").strip().splitlines() or ["no output"])[-1]
@@ -213,6 +222,10 @@ class _WarmChild:
             self.proc.wait(timeout=60)
         except (OSError, subprocess.TimeoutExpired):
             self.proc.kill()
+            self.proc.wait()
+        self.reader.join(10)  # it stops at the end of the child's output
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
         self.err.close()
 
 

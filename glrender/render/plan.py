@@ -63,10 +63,7 @@ def _drawn_layers(style: Any, camera: Camera, sources: SourceSet,
                   covers: dict[str, list[TileID]]) -> Iterator[tuple[Any, Any, list[TileID]]]:
     """(layer, its source or None for a background, the source's tiles for this camera) of every layer
     drawn at the camera's zoom, in style order; tile covers are computed once per source."""
-    zoom = camera.zoom
-    for layer in style.layers:
-        if layer.type not in DRAWN_TYPES or not layer_visible(layer, zoom):
-            continue
+    for layer in _visible_layers(style, camera.zoom):
         if layer.type == "background":
             yield layer, None, []
             continue
@@ -79,12 +76,17 @@ def _drawn_layers(style: Any, camera: Camera, sources: SourceSet,
         yield layer, src, tiles
 
 
+def _visible_layers(style: Any, zoom: float) -> Iterator[Any]:
+    """The style's layers drawn at ``zoom``, in style order."""
+    return (ly for ly in style.layers if ly.type in DRAWN_TYPES and layer_visible(ly, zoom))
+
+
 def _wanted_source_layers(style: Any, zoom: float, labels: bool) -> dict[str, frozenset[str]]:
     """Per source, the source layers this frame's vector layers read: only these are decoded."""
     out: dict[str, set[str]] = {}
-    for layer in style.layers:
-        if (layer.type in DRAWN_TYPES and layer.type not in ("background", "raster", "hillshade")
-                and (labels or layer.type != "symbol") and layer.source and layer_visible(layer, zoom)):
+    for layer in _visible_layers(style, zoom):
+        if (layer.type not in ("background", "raster", "hillshade") and (labels or layer.type != "symbol")
+                and layer.source):
             out.setdefault(layer.source, set()).add(layer.source_layer or "")
     return {k: frozenset(v) for k, v in out.items()}
 

@@ -195,13 +195,7 @@ class RuntimeSource:
             if self.geojson is not None:
                 return self._cache.get_or(  # type: ignore[no-any-return]
                     key, lambda: self.geojson.get_layers(tile.z, tile.x, tile.y))  # type: ignore[union-attr]
-            got: _Decoded | None = self._cache.get(key)
-            if got is None:
-                got = self._cache[key] = _Decoded()
-                if len(self._cache) > self._cache.limit:
-                    self._cache.popitem(last=False)
-            else:
-                self._cache.move_to_end(key)
+            got: _Decoded = self._cache.get_or(key, _Decoded)
             names = self.source_layers if wanted is None else (
                 wanted if self.source_layers is None else wanted & self.source_layers)
             if got.all or (names is not None and names <= got.done):

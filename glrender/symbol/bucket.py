@@ -35,6 +35,7 @@ from glrender.text.shaping import (
     anchor_alignment,
     glyph_quad,
     image_quad,
+    justify_factor,
     shape_text,
 )
 from glrender.tiles.features import LINESTRING, Feature
@@ -303,9 +304,10 @@ def build_symbol(layer: Any, features: Sequence[Feature], tile: TileID, extent: 
                     * tile_px_ratio / ONE_EM
                 ctx.zoom = zoom
         if point_anchors is None:
-            point_anchors = feature_anchors(f, lines_override, placement, spacing, max_angle, label_len * box_scale,
-                                     3 / 5 * ONE_EM * box_scale if text is not None else 0.0,
-                                     overscaling, extent, box_scale)
+            point_anchors = feature_anchors(f, lines_override, placement, spacing, max_angle,
+                                            label_len * box_scale,
+                                            3 / 5 * ONE_EM * box_scale if text is not None else 0.0,
+                                            overscaling, extent, box_scale)
         for anchor_pt, line in point_anchors:
             if line is not None and label:
                 # Like MapLibre, skip a line label repeating the same text within half a spacing.
@@ -350,7 +352,6 @@ class _Stacks(dict[str, Any]):
 
 
 _LAYOUT_CACHE_LIMIT = 65536
-_JUSTIFY = {"left": 0.0, "center": 0.5, "right": 1.0}  # shape_text's reading of text-justify
 _NOT_CACHED = object()
 
 
@@ -380,7 +381,7 @@ def _layout(res: SymbolResources, secs: list[Section], stacks: _Stacks, offset: 
         got = plain_quads(sec, stacks.fill().get(sec.fontstack, {}), res.glyph_rect, offset, along,
                           max_width=shape["max_width"], line_height=shape["line_height"],
                           spacing=shape["spacing"], anchor_align=anchor_alignment(shape["anchor"]),
-                          justify=_JUSTIFY.get(shape["justify"], 0.5), translate=shape["translate"],
+                          justify=justify_factor(shape["justify"]), translate=shape["translate"],
                           metrics=res.glyph_metrics)
     if got is not GENERAL:
         text = TextLayout(*got) if got is not None else None

@@ -87,12 +87,8 @@ class CollisionGrid:
 
     def _near(self, x1: float, y1: float, x2: float, y2: float) -> Iterator[Shape]:
         """The shapes in the grid cells a box touches (a shape spanning several comes once per cell)."""
-        c, cols = self.cell, self.cols
-        cx1 = max(0, min(cols - 1, int((x1 - self.x0) // c)))
-        cx2 = max(0, min(cols - 1, int((x2 - self.x0) // c)))
-        cy1 = max(0, min(self.rows - 1, int((y1 - self.y0) // c)))
-        cy2 = max(0, min(self.rows - 1, int((y2 - self.y0) // c)))
-        cells, shapes = self._cells, self._shapes
+        cx1, cy1, cx2, cy2 = self._span(x1, y1, x2, y2)
+        cells, shapes, cols = self._cells, self._shapes, self.cols
         for cy in range(cy1, cy2 + 1):
             row = cy * cols
             for cx in range(cx1, cx2 + 1):
@@ -111,25 +107,9 @@ class CollisionGrid:
         return False
 
     def hit_circle(self, cx: float, cy: float, r: float) -> bool:
-        """``hit`` for a circle in "never" mode (labels along lines test a chain of them), with
-        ``_collide``'s tests written out."""
-        for o in self._near(cx - r, cy - r, cx + r, cy + r):
-            if len(o) == 3:
-                dx, dy, rr = cx - o[0], cy - o[1], r + o[2]
-                if dx * dx + dy * dy < rr * rr:
-                    return True
-                continue
-            hw, hh = (o[2] - o[0]) / 2, (o[3] - o[1]) / 2
-            dx = abs(cx - (o[0] + hw))
-            dy = abs(cy - (o[1] + hh))
-            if dx > hw + r or dy > hh + r:
-                continue
-            if dx <= hw or dy <= hh:
-                return True
-            ex, ey = dx - hw, dy - hh
-            if ex * ex + ey * ey <= r * r:
-                return True
-        return False
+        """``hit`` for a circle in "never" mode (labels along lines test a chain of them)."""
+        circle = (cx, cy, r)
+        return any(_collide(circle, o) for o in self._near(cx - r, cy - r, cx + r, cy + r))
 
     def hit_any(self, shapes: list[Shape], mode: str = "never") -> bool:
         """Whether any of a label's shapes collides (``hit`` for each, circles the fast way)."""

@@ -14,7 +14,7 @@ from glrender.tiles.features import LINESTRING, POINT, POLYGON, Feature
 
 
 def point_anchor_table(features: Sequence[Feature], extent: int) -> list[list[tuple[Anchor, np.ndarray | None]]]:
-    """The anchors of point-placed features, by feature: what _anchors gives each, with the usual
+    """The anchors of point-placed features, by feature: what feature_anchors gives each, with the usual
     features (one point, as decoders make them) tested inside the tile in one numpy pass."""
     out: list[list[tuple[Anchor, np.ndarray | None]]] = [[] for _ in features]
     first = [f.geometry[0] if f.geom_type == POINT and len(f.geometry) == 1 else None for f in features]

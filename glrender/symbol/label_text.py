@@ -109,7 +109,7 @@ def text_field_key(pv: Any) -> str | None:
     from glrender.style.expressions.typing_ops import Coercion
 
     e = getattr(pv, "expression", None)
-    if getattr(pv, "_tokens", False) or not isinstance(e, Coercion) or e.type.kind != "formatted":
+    if not isinstance(e, Coercion) or e.type.kind != "formatted":  # ({token} strings are constants)
         return None
     if len(e.args) != 1:
         return None

@@ -24,7 +24,6 @@ class SymbolResources:
         self._rasteriser: Any = None  # made on the first glyph no PBF range has: FreeType loads then
         self.glyphs = GlyphManager(glyphs_url, base_dir, rasterise=self._rasterise)
         self.atlas = Atlas()
-        self._rects: dict[tuple[str, int], tuple[int, int, int, int]] = {}
         # Scaled glyph metrics and atlas rects, kept for the one-line label layout (plain_text.py)
         self.glyph_metrics: dict[Any, Any] = {}
         self.sprite_spec = sprite
@@ -63,10 +62,10 @@ class SymbolResources:
         key = (fontstack, g.id)
         # Entries never move, so a rect once packed is read without the lock (every glyph of every
         # label shaped comes here; the lock is only for packing).
-        rect = self._rects.get(key)
+        rect = self.atlas.get(key)
         if rect is None:
             with self.lock:
-                rect = self._rects[key] = self.atlas.add(key, g.bitmap)
+                rect = self.atlas.add(key, g.bitmap)
         return rect
 
     def icon_atlas(self, pixel_ratio: float) -> Atlas:

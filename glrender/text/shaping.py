@@ -190,7 +190,7 @@ def shape_text(sections: Sequence[Section], glyphs: Mapping[str, Mapping[int, Gl
     """
     images = images or {}
     factor = ONE_EM / layout_size if layout_size > 0 else 1.0
-    jfy = 1.0 if justify == "right" else 0.0 if justify == "left" else 0.5
+    jfy = justify_factor(justify)
     if len(sections) == 1 and sections[0].image is None:
         fast = _one_plain_line(sections[0], glyphs, max_width, line_height, spacing, jfy, translate)
         if fast is not None:
@@ -288,6 +288,11 @@ def _anchored(sh: Shaping, n_lines: int, y: float, max_len: float, max_line_h: f
     sh.right = sh.left + max_len
     sh.lines = n_lines
     return sh
+
+
+def justify_factor(justify: str) -> float:
+    """text-justify as a fraction of a line's width: 0 left, 0.5 centre, 1 right."""
+    return 1.0 if justify == "right" else 0.0 if justify == "left" else 0.5
 
 
 def trimmed(cps: Sequence[int]) -> tuple[int, int]:
