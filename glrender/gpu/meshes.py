@@ -1,8 +1,10 @@
-"""GPU copies of CPU buckets: static vertex/index buffers cached per bucket, per-zoom paint buffers."""
+"""GPU copies of CPU buckets: static vertex/index buffers cached per bucket, per-zoom paint buffers, and
+streamed buffers for vertices made anew each render (placed symbols)."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 import moderngl
@@ -29,6 +31,36 @@ class _Entry:
         self.buffers.clear()
 
 
+class _Stream:
+    """One owner's per-render vertices for one program: an interleaved vertex buffer, an index buffer
+    and the vertex array over them, refilled in place while they are big enough."""
+
+    def __init__(self, owner: Any, program: moderngl.Program) -> None:
+        self.owner = owner
+        self.program = program
+        self.vbo: moderngl.Buffer | None = None
+        self.ibo: moderngl.Buffer | None = None
+        self.vao: moderngl.VertexArray | None = None
+        self.serial: Any = None
+        self.count = 0
+
+    def release(self) -> None:
+        for obj in (self.vao, self.vbo, self.ibo):
+            if obj is not None:
+                obj.release()
+        self.vao = self.vbo = self.ibo = None
+        self.serial = None
+
+
+_STREAM_MIN_BYTES = 4096
+
+
+def _capacity(nbytes: int) -> int:
+    """Room for ``nbytes``: the next power of two, so a layer whose label count wobbles from render to
+    render keeps its buffers."""
+    return max(_STREAM_MIN_BYTES, 1 << (max(nbytes, 1) - 1).bit_length())
+
+
 class MeshCache:
     """Buffers keyed by the identity of the CPU object they mirror; least recently used goes first."""
 
@@ -37,6 +69,9 @@ class MeshCache:
         self.max_bytes = max_bytes
         self._entries: OrderedDict[int, tuple[Any, _Entry]] = OrderedDict()
         self._bytes = 0
+        # per (owner, program); not counted in max_bytes: one per symbol layer and program, each as
+        # big as that layer's most labels recently
+        self._streams: dict[tuple[int, int], _Stream] = {}
 
     def _entry(self, owner: Any) -> _Entry:
         key = id(owner)
@@ -100,6 +135,39 @@ class MeshCache:
         self._evict()
         return vao
 
+    def stream(self, program: moderngl.Program, owner: Any, serial: Any, vertices: np.ndarray,
+               layout: Sequence[tuple[str, int]], indices: np.ndarray) -> tuple[moderngl.VertexArray, int]:
+        """A vertex array over per-render vertices and the number of indices to draw.
+
+        ``vertices`` is one float32 row per vertex holding the attributes of ``layout`` ((name,
+        components), in order). The owner's buffers are refilled when ``serial`` changes (each piece of
+        a big image draws the same serial) and remade only when they are too small, or four times too
+        big: making buffers and a vertex array for every layer of every render cost more than drawing.
+        """
+        key = (id(owner), id(program))
+        st = self._streams.get(key)
+        if st is None or st.owner is not owner or st.program is not program:
+            if st is not None:
+                st.release()
+            st = self._streams[key] = _Stream(owner, program)
+        if st.serial == serial and st.vao is not None:
+            return st.vao, st.count
+        verts = np.ascontiguousarray(vertices, dtype=np.float32)
+        idx = np.ascontiguousarray(indices, dtype=np.uint32)
+        vb, ib = _capacity(verts.nbytes), _capacity(idx.nbytes)
+        if (st.vbo is None or st.ibo is None or st.vbo.size < verts.nbytes or st.ibo.size < idx.nbytes
+                or st.vbo.size > 4 * vb or st.ibo.size > 4 * ib):
+            st.release()
+            st.vbo, st.ibo = self.ctx.buffer(reserve=vb), self.ctx.buffer(reserve=ib)
+            fmt = " ".join(f"{n}f" for _, n in layout)
+            st.vao = self.ctx.vertex_array(program, [(st.vbo, fmt, *(name for name, _ in layout))], st.ibo,
+                                           index_element_size=4, skip_errors=True)
+        st.vbo.write(verts)
+        st.ibo.write(idx)
+        st.serial, st.count = serial, int(idx.size)
+        assert st.vao is not None
+        return st.vao, st.count
+
     def _evict(self) -> None:
         while self._bytes > self.max_bytes and len(self._entries) > 1:
             _, (_, entry) = self._entries.popitem(last=False)
@@ -111,3 +179,6 @@ class MeshCache:
             entry.release()
         self._entries.clear()
         self._bytes = 0
+        for st in self._streams.values():
+            st.release()
+        self._streams.clear()

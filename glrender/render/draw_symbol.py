@@ -1,7 +1,8 @@
 """Symbol layers: placement once per image (``place_frame``), then each piece draws the placed quads.
 
-Placed vertices change every render, so they go to the MeshCache as per-render ("dynamic") arrays of
-an owner object that lives as long as the renderer's symbol resources; the cache keeps only the newest.
+Placed vertices change every render, so they are streamed (``MeshCache.stream``) into buffers kept per
+owner, an object that lives as long as the renderer's symbol resources and stands for one layer's text,
+icons or inline images, and refilled when the render's serial changes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from glrender.gpu.draw import draw
 from glrender.render.context import FrameContext, LayerWork
 from glrender.render.draw_common import set_uniforms, texture_pixels
 from glrender.symbol.placement import SymbolDraw, VertexSet, place_symbols
+from glrender.symbol.quads import LAYOUT
 from glrender.symbol.resources import SymbolResources
 
 _PLACED = TileID(0, 0, 0, 0)
@@ -76,9 +78,7 @@ def _texture(fc: FrameContext, key: Any, data: np.ndarray, version: int, linear:
 def _draw_set(fc: FrameContext, program: str, vs: VertexSet, owner: Any, serial: int, tex: gl.Texture,
               uniforms: dict[str, Any], passes: Sequence[dict[str, Any]]) -> None:
     prog = fc.gpu.programs.get(program)
-    dyn = {k[2:]: v for k, v in vs.arrays.items()}
-    vao = fc.gpu.meshes.vertex_array(prog, owner, {}, vs.indices, index_name=f"indices@{serial}",
-                                     dynamic=dyn, dynamic_key=serial)
+    vao, count = fc.gpu.meshes.stream(prog, owner, serial, vs.packed, LAYOUT, vs.indices)
     tex.use(0)
     base = dict(uniforms)
     base["u_texture"] = 0
@@ -88,7 +88,7 @@ def _draw_set(fc: FrameContext, program: str, vs: VertexSet, owner: Any, serial:
         u.update(extra)
         set_uniforms(prog, u)
         modes.apply(fc.ctx, fc.fbo, mode)
-        draw(vao, gl.TRIANGLES)
+        draw(vao, gl.TRIANGLES, count)
 
 
 def draw_symbol(fc: FrameContext, work: LayerWork) -> None:
@@ -146,7 +146,7 @@ def warm_up(fc: FrameContext) -> None:
         "a_halo_color": np.zeros((4, 4), np.float32),
         "a_props": np.zeros((4, 3), np.float32),
     }
-    vs = VertexSet(quad, np.array([[0, 1, 2], [1, 3, 2]], np.uint32))
+    vs = VertexSet.of(quad, np.array([[0, 1, 2], [1, 3, 2]], np.uint32))
     u = {"u_texsize": (1.0, 1.0), "u_device_pixel_ratio": float(fc.camera.scale)}
     # one texel of each atlas format: glyphs (one channel, linear) and icons (RGBA, linear; only with
     # a sprite sheet, without which no icon is drawn)

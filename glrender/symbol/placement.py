@@ -58,19 +58,25 @@ _TEXT_STYLE = ("text-color", "text-halo-color", "text-halo-width", "text-opacity
 class _Paint:
     """Per-feature paint/size values at the camera zoom, evaluated once per (bucket, feature)."""
 
-    def __init__(self, layer: Any, zoom: float, global_state: Any) -> None:
+    def __init__(self, layer: Any, zoom: float, global_state: Any, const: dict[str, Any] | None = None) -> None:
         self.layer = layer
         self.zoom = zoom
         self.global_state = global_state
         self.cache: dict[tuple[int, int, str], Any] = {}
-        self.const: dict[str, Any] = {}
-        for name in _PAINT:
-            p = layer.get(name)
-            if p.is_feature_constant:
-                self.const[name] = p.evaluate(zoom)
+        self.const: dict[str, Any] = self.constants(layer, zoom) if const is None else const
         # text colour, halo and opacity, made once per layer when none depends on the feature
         self.text_style_is_const = all(n in self.const for n in _TEXT_STYLE)
         self.text_style_const: Any = None
+
+    @staticmethod
+    def constants(layer: Any, zoom: float) -> dict[str, Any]:
+        """The feature-constant values of _PAINT at ``zoom``."""
+        out: dict[str, Any] = {}
+        for name in _PAINT:
+            p = layer.get(name)
+            if p.is_feature_constant:
+                out[name] = p.evaluate(zoom)
+        return out
 
     def get(self, name: str, bucket: SymbolBucket, fi: int) -> Any:
         if name in self.const:
@@ -112,27 +118,90 @@ def _pad_shape(b: Shape, p: float) -> Shape:
     return (b[0] - p, b[1] - p, b[2] + p, b[3] + p)
 
 
+@record(frozen=True)
+class _Rules:
+    """A symbol layer's placement rules and feature-constant paint at one zoom. The same for every render
+    at that zoom, so they are worked out once (``_rules_for``), not for each render."""
+
+    placement: str
+    text_overlap: str
+    icon_overlap: str
+    text_ignore: bool
+    icon_ignore: bool
+    text_optional: bool
+    icon_optional: bool
+    padding: float
+    rot_align: str
+    pitch_align: str
+    icon_rot_align: str
+    icon_pitch_align: str
+    keep_upright: bool
+    z_order: str
+    by_key: bool
+    by_y: bool
+    const: dict[str, Any]  # see _Paint.const; never changed after it is made
+
+
+def _rules(layer: Any, zoom: float) -> _Rules:
+    lay = layer.layout
+    placement = lay["symbol-placement"].evaluate(zoom)
+    z_order = lay["symbol-z-order"].evaluate(zoom)
+    by_key = not lay["symbol-sort-key"].is_constant and z_order != "viewport-y"
+    return _Rules(
+        placement=placement,
+        text_overlap=_overlap(lay, zoom, "text"),
+        icon_overlap=_overlap(lay, zoom, "icon"),
+        text_ignore=bool(lay["text-ignore-placement"].evaluate(zoom)),
+        icon_ignore=bool(lay["icon-ignore-placement"].evaluate(zoom)),
+        text_optional=bool(lay["text-optional"].evaluate(zoom)),
+        icon_optional=bool(lay["icon-optional"].evaluate(zoom)),
+        padding=float(lay["text-padding"].evaluate(zoom)),
+        rot_align=_alignments(lay, zoom, "text", placement)[0],
+        pitch_align=_alignments(lay, zoom, "text", placement)[1],
+        icon_rot_align=_alignments(lay, zoom, "icon", placement)[0],
+        icon_pitch_align=_alignments(lay, zoom, "icon", placement)[1],
+        keep_upright=bool(lay["text-keep-upright"].evaluate(zoom)),
+        z_order=z_order,
+        by_key=by_key,
+        by_y=_sort_by_y(lay, zoom, z_order, by_key),
+        const=_Paint.constants(layer, zoom),
+    )
+
+
+_RULES_KEPT = 256
+
+
+def _rules_for(layer: Any, zoom: float, resources: Any) -> _Rules:
+    """``_rules``, kept with the renderer's symbol resources (keyed by the layer object itself)."""
+    memo = getattr(resources, "placement_rules", None)
+    if memo is None:
+        return _rules(layer, zoom)
+    key = (id(layer), zoom)
+    got = memo.get(key)
+    if got is not None and got[0] is layer:
+        return got[1]  # type: ignore[no-any-return]
+    if len(memo) >= _RULES_KEPT:
+        memo.clear()
+    rules = _rules(layer, zoom)
+    memo[key] = (layer, rules)
+    return rules
+
+
 def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tuple[TileID, Any]],
                  global_state: Any, resources: Any = None) -> SymbolDraw:
     cam = view.camera
     zoom = cam.zoom
-    lay = layer.layout
-    placement = lay["symbol-placement"].evaluate(zoom)
-    text_overlap = _overlap(lay, zoom, "text")
-    icon_overlap = _overlap(lay, zoom, "icon")
-    text_ignore = bool(lay["text-ignore-placement"].evaluate(zoom))
-    icon_ignore = bool(lay["icon-ignore-placement"].evaluate(zoom))
-    text_optional = bool(lay["text-optional"].evaluate(zoom))
-    icon_optional = bool(lay["icon-optional"].evaluate(zoom))
-    padding = float(lay["text-padding"].evaluate(zoom))
-    rot_align, pitch_align = _alignments(lay, zoom, "text", placement)
-    icon_rot_align, icon_pitch_align = _alignments(lay, zoom, "icon", placement)
-    keep_upright = bool(lay["text-keep-upright"].evaluate(zoom))
-    z_order = lay["symbol-z-order"].evaluate(zoom)
-    sort_prop = lay["symbol-sort-key"]
-    by_key = not sort_prop.is_constant and z_order != "viewport-y"
-    by_y = _sort_by_y(lay, zoom, z_order, by_key)
-    paint = _Paint(layer, zoom, global_state)
+    r = _rules_for(layer, zoom, resources)
+    placement = r.placement
+    text_overlap, icon_overlap = r.text_overlap, r.icon_overlap
+    text_ignore, icon_ignore = r.text_ignore, r.icon_ignore
+    text_optional, icon_optional = r.text_optional, r.icon_optional
+    padding = r.padding
+    rot_align, pitch_align = r.rot_align, r.pitch_align
+    icon_rot_align, icon_pitch_align = r.icon_rot_align, r.icon_pitch_align
+    keep_upright = r.keep_upright
+    z_order, by_key, by_y = r.z_order, r.by_key, r.by_y
+    paint = _Paint(layer, zoom, global_state, r.const)
     bearing = math.radians(cam.bearing)
     sheet = resources.sprites(cam.scale) if resources is not None else None
     icon_atlas = resources.icon_atlas(cam.scale) if resources is not None else None

@@ -22,13 +22,41 @@ from glrender.symbol.project import _CORNER_COLUMNS, View
 
 _QUAD_INDICES = np.array([0, 1, 2, 1, 3, 2], np.uint32)
 
+# The symbol shaders' vertex attributes, (name, float components), in the order one vertex holds them:
+# a layer's vertices are one float32 array, uploaded as one buffer.
+LAYOUT: tuple[tuple[str, int], ...] = (("a_clip", 4), ("a_tex", 2), ("a_data", 2), ("a_fill_color", 4),
+                                       ("a_halo_color", 4), ("a_props", 3))
+STRIDE = sum(n for _, n in LAYOUT)
+
+
+def _columns(packed: np.ndarray) -> dict[str, np.ndarray]:
+    """Each attribute of LAYOUT as a view of its columns in ``packed`` (vertices, STRIDE)."""
+    out: dict[str, np.ndarray] = {}
+    at = 0
+    for name, n in LAYOUT:
+        out[name] = packed[:, at:at + n]
+        at += n
+    return out
+
 
 @record
 class VertexSet:
-    """Quads ready to draw: attribute arrays (4 vertices per quad) and triangle indices."""
+    """Quads ready to draw: interleaved float32 vertices (4 per quad, LAYOUT), triangle indices, and
+    ``arrays``, each attribute as a view of its columns in ``packed``."""
 
-    arrays: dict[str, np.ndarray]
+    packed: np.ndarray
     indices: np.ndarray
+    arrays: dict[str, np.ndarray]
+
+    @classmethod
+    def of(cls, arrays: dict[str, np.ndarray], indices: np.ndarray) -> VertexSet:
+        """Pack per-attribute arrays (every name of LAYOUT, one row per vertex)."""
+        n = len(arrays["a_clip"])
+        packed = np.empty((n, STRIDE), np.float32)
+        cols = _columns(packed)
+        for name, _ in LAYOUT:
+            cols[name][:] = arrays[name]
+        return cls(packed, indices, cols)
 
 
 class Quads:
@@ -118,15 +146,16 @@ class Quads:
             fill = np.concatenate([f if f.ndim == 2 else np.broadcast_to(f, (c, 4))
                                    for f, c in zip(self.fill, self.counts, strict=True)])
         idx = ((np.arange(n, dtype=np.uint32) * 4)[:, None] + _QUAD_INDICES).reshape(-1, 3)
-        arrays = {
-            "a_clip": clip.astype(np.float32),
-            "a_tex": t.reshape(n * 4, 2).astype(np.float32),
-            "a_data": data.astype(np.float32),
-            "a_fill_color": np.repeat(fill, 4, axis=0).astype(np.float32),
-            "a_halo_color": np.repeat(np.asarray(self.halo, np.float64), per_vertex, axis=0).astype(np.float32),
-            "a_props": np.repeat(np.asarray(self.props, np.float64), per_vertex, axis=0).astype(np.float32),
-        }
-        return VertexSet(arrays, idx)
+        # Straight into the interleaved float32 vertices (assignment rounds as astype would).
+        packed = np.empty((n * 4, STRIDE), np.float32)
+        cols = _columns(packed)
+        cols["a_clip"][:] = clip
+        cols["a_tex"][:] = t.reshape(n * 4, 2)
+        cols["a_data"][:] = data
+        cols["a_fill_color"][:] = np.repeat(fill, 4, axis=0)
+        cols["a_halo_color"][:] = np.repeat(np.asarray(self.halo, np.float64), per_vertex, axis=0)
+        cols["a_props"][:] = np.repeat(np.asarray(self.props, np.float64), per_vertex, axis=0)
+        return VertexSet(packed, idx, cols)
 
 
 def text_style(paint: Any, bucket: SymbolBucket, fi: int) -> tuple[np.ndarray, tuple[float, ...],

@@ -34,6 +34,8 @@ class SymbolResources:
         self._owners: dict[tuple[str, str], object] = {}
         # Shaped label layouts shared across tiles and renders (see symbol.bucket._layout).
         self.layouts: dict[Any, Any] = {}
+        # Each symbol layer's placement rules per zoom (symbol.placement._rules_for).
+        self.placement_rules: dict[Any, Any] = {}
 
     def _rasterise(self, fontstack: str, cp: int) -> Glyph | None:
         """An SDF glyph made from installed fonts (None without FreeType: PBF glyphs only)."""
