@@ -160,17 +160,8 @@ class Camera:
     def proj_matrix(self) -> np.ndarray:
         """World pixels (z in metres) to clip space for the whole output."""
         if "proj" not in self._cache:
-            near, far = self._near_far()
-            x, y = self.center_point
-            m = perspective(self.fov, self.width / self.height, near, far)
-            m = m @ scale(1, -1, 1)
-            m = m @ translate(0, 0, -self.camera_to_center_distance)
-            m = m @ rotate_z(-math.radians(self.roll))
-            m = m @ rotate_x(self.pitch_rad)
-            m = m @ rotate_z(self.angle)
-            m = m @ translate(-x, -y, 0)
-            m = m @ scale(1, 1, self.pixels_per_meter)
-            self._cache["proj"] = m
+            # world_matrix's product, one factor on: the same multiplications in the same order
+            self._cache["proj"] = self.world_matrix() @ scale(1, 1, self.pixels_per_meter)
         return self._cache["proj"]
 
     def aligned_proj_matrix(self) -> np.ndarray:

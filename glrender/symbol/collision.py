@@ -10,7 +10,7 @@ avoid shapes of "never" symbols.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 VIEWPORT_PADDING = 100.0
 
@@ -111,7 +111,7 @@ class CollisionGrid:
         circle = (cx, cy, r)
         return any(_collide(circle, o) for o in self._near(cx - r, cy - r, cx + r, cy + r))
 
-    def hit_any(self, shapes: list[Shape], mode: str = "never") -> bool:
+    def hit_any(self, shapes: Sequence[Shape], mode: str = "never") -> bool:
         """Whether any of a label's shapes collides (``hit`` for each, circles the fast way)."""
         if mode == "never":
             for sh in shapes:
@@ -120,7 +120,7 @@ class CollisionGrid:
             return False
         return any(self.hit(*sh, mode=mode) for sh in shapes)
 
-    def any_inside(self, shapes: list[Shape]) -> bool:
+    def any_inside(self, shapes: Sequence[Shape]) -> bool:
         """Whether any of the shapes reaches the collision area (``inside`` for each)."""
         x0, y0, x1, y1 = self.x0, self.y0, self.x1, self.y1
         for sh in shapes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -19,13 +19,16 @@ Shape = tuple[float, ...]  # a box (x1, y1, x2, y2) or a circle (cx, cy, r)
 
 def line_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, tvec: np.ndarray, fs: float,
                   pitch_align: str, keep_upright: bool, size: float = 0.0,
-                  anchor: tuple[np.ndarray, np.ndarray, float] | None = None
+                  anchor: tuple[np.ndarray, np.ndarray, float] | None = None,
+                  blocked: Callable[[Sequence[Shape]], bool] | None = None
                   ) -> tuple[np.ndarray | Callable[[], np.ndarray], list[Shape]] | None:
     """Clip-space corners (n, 4, 4) of the glyphs of a line label (or a function computing them, called
     only for labels that get placed) and its collision shapes (CSS px):
     its circles along the line when it has them (``size`` is the text size), else glyph boxes. None
     when the label does not fit on its line. ``anchor``: the label anchor in world px, CSS px and its
-    depth when the caller projected it already."""
+    depth when the caller projected it already. ``blocked``: whether circles could not be placed (the
+    caller's collision test); a label whose circles are blocked is None too, before its glyphs are fitted
+    to the line (most line labels of a dense map are, and fitting is the dearer half)."""
     text = inst.text
     assert text is not None and inst.line is not None
     line_w, sl, behind = _projected(view, bucket, inst.line)
@@ -46,19 +49,23 @@ def line_geometry(view: View, bucket: SymbolBucket, inst: SymbolInstance, tvec: 
     if not oy:
         # the common case, in plain floats: a label has a dozen glyphs and its line a few vertices, too
         # few for numpy calls to pay off
-        fit = _fit_plain(view, bucket, inst, plane_line, pitch_align, plane_anchor, centers, ox, keep_upright)
-        if fit is None:
-            return None
         if inst.circles is not None and size > 0:
             # It collides as circles: its glyphs are only laid out if it gets placed (most do not).
             shapes = circle_shapes(view, bucket, inst, plane_line, plane_anchor, tvec, size, pitch_align, anchor[2])
-            if shapes is None:
+            if shapes is None or (blocked is not None and blocked(shapes)):
                 return None
+            fit = _fit_plain(view, bucket, inst, plane_line, pitch_align, plane_anchor, centers, ox, keep_upright)
+            if fit is None:
+                return None
+            fitted = fit
 
             def glyph_clip() -> np.ndarray:
-                return _project(view, _corners_plain(fit, text.quads, fs), tvec, pitch_align)[0]
+                return _project(view, _corners_plain(fitted, text.quads, fs), tvec, pitch_align)[0]
 
             return glyph_clip, list(shapes)
+        fit = _fit_plain(view, bucket, inst, plane_line, pitch_align, plane_anchor, centers, ox, keep_upright)
+        if fit is None:
+            return None
         cw = _corners_plain(fit, text.quads, fs)
     else:
         got2 = _along_numpy(view, plane_line, segment, plane_anchor, centers, ox, oy, pitch_align, keep_upright)

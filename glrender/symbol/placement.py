@@ -232,6 +232,10 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
     var_upright, text_only = batch.var_upright, batch.text_only
     gx0, gy0, gx1, gy1 = grid.x0, grid.y0, grid.x1, grid.y1
 
+    def circles_blocked(shapes: Sequence[Shape]) -> bool:
+        """The text test below, for a line label's circles (text-padding is already in their radius)."""
+        return not grid.any_inside(shapes) or (text_overlap != "always" and grid.hit_any(shapes, text_overlap))
+
     def draw_key(ti: int, k: int, inst: SymbolInstance) -> tuple:
         """Where a placed symbol goes in the layer's draw order."""
         if by_key:
@@ -289,7 +293,8 @@ def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tu
                     geo: Any
                     if along_map and var.line is not None:  # a label following its line
                         geo = line_geometry(view, bucket, var, tvec, fs, pitch_align, keep_upright, size,
-                                            (anchors_world[k], screen[k], float(wdist[k])))
+                                            (anchors_world[k], screen[k], float(wdist[k])),
+                                            circles_blocked if len(variants) == 1 else None)
                     else:
                         geo = _text_geometry(view, var, anchors_world[k] + tvec,
                                              moved(view, anchors_world[k], tvec, screen[k]), fs, rot_align,
