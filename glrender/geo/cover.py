@@ -75,6 +75,10 @@ def covering_tiles(
     # frustum test below drops the invisible ones, so it is enough to offer enough of them.
     half = int(math.ceil(max(camera.width, camera.height) / camera.world_size)) + 1
     wraps = range(-half, half + 1)
+    if camera.pitch == 0 and clip_matrix is None:
+        flat = _flat_cover(camera, planes, ideal, data_max, eye_t, wraps, max_tiles)
+        if flat is not None:
+            return flat
     out: list[tuple[float, TileID]] = []
     stack: list[tuple[int, int, int, int]] = [(0, 0, 0, w) for w in wraps]
     while stack:
@@ -104,6 +108,55 @@ def covering_tiles(
                 stack.append((z + 1, 2 * x + cx_, 2 * y + cy_, w))
     out.sort(key=lambda t: t[0])
     return [t for _, t in out]
+
+
+def _flat_cover(camera: Camera, planes: Sequence[tuple[float, float, float, float]], ideal: int, data_max: int,
+                eye_t: np.ndarray, wraps: range, max_tiles: int) -> list[TileID] | None:
+    """``covering_tiles`` of an unpitched view without walking down from zoom 0.
+
+    Unpitched, the walk splits every visible tile down to ``data_max``, so the cover is the tiles of
+    that zoom whose squares pass the frustum test. Their candidates lie within the view's half diagonal
+    of the centre (one world pixel is one CSS pixel on the ground), plus a tile. They come in the walk's
+    order: nearest first, ties in the order the walk meets them (world copies from the east, then each
+    level's quadrants from the bottom right, i.e. descending Morton order with y above x). None when
+    there would be more than ``max_tiles`` (the walk decides which to keep)."""
+    ws = camera.world_size
+    n = 2**data_max
+    ts = ws / 2**data_max
+    cx, cy = camera.center_point
+    reach = math.hypot(camera.width, camera.height) / 2 + ts
+    tx0, tx1 = math.floor((cx - reach) / ts), math.floor((cx + reach) / ts)
+    ty0, ty1 = max(0, math.floor((cy - reach) / ts)), min(n - 1, math.floor((cy + reach) / ts))
+    if (tx1 - tx0 + 1) * (ty1 - ty0 + 1) > 4 * max_tiles:
+        return None
+    found: list[tuple[float, int, int, TileID]] = []
+    for xu in range(tx0, tx1 + 1):
+        w, x = divmod(xu, n)
+        if w not in wraps:
+            continue
+        x0 = x * ts + w * ws
+        for y in range(ty0, ty1 + 1):
+            y0 = y * ts
+            if not _box_visible(planes, x0, y0, x0 + ts, y0 + ts):
+                continue
+            dx = (x0 + ts / 2) / ws * n - eye_t[0]
+            dy = (y0 + ts / 2) / ws * n - eye_t[1]
+            found.append((dx * dx + dy * dy, -w, -_morton(x, y), TileID(data_max, x, y, ideal, w)))
+    if len(found) > max_tiles:
+        return None
+    found.sort(key=lambda t: t[:3])
+    return [t[3] for t in found]
+
+
+def _morton(x: int, y: int) -> int:
+    """x and y bits interleaved, y's above x's at each level."""
+    out, bit = 0, 0
+    while x or y:
+        out |= ((x & 1) << bit) | ((y & 1) << (bit + 1))
+        x >>= 1
+        y >>= 1
+        bit += 2
+    return out
 
 
 def tile_in_bounds(z: int, x: int, y: int, bounds: tuple[float, float, float, float] | None) -> bool:

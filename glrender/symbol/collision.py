@@ -10,7 +10,7 @@ avoid shapes of "never" symbols.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 VIEWPORT_PADDING = 100.0
 
@@ -45,6 +45,9 @@ def _collide(a: Shape, b: Shape) -> bool:
     return ex * ex + ey * ey <= r * r
 
 
+_Entry = tuple[Shape, str]  # a placed shape and its overlap mode
+
+
 class CollisionGrid:
     def __init__(self, width: float, height: float, cell: float = 64.0) -> None:
         self.x0 = -VIEWPORT_PADDING
@@ -54,8 +57,9 @@ class CollisionGrid:
         self.cell = cell
         self.cols = max(1, math.ceil((self.x1 - self.x0) / cell))
         self.rows = max(1, math.ceil((self.y1 - self.y0) / cell))
-        self._cells: dict[int, list[int]] = {}
-        self._shapes: list[tuple[Shape, str]] = []
+        # Each cell lists the entries of the shapes touching it (one tuple shared by all its cells):
+        # the tests below read shapes straight from the cells, with no index to look up.
+        self._cells: dict[int, list[_Entry]] = {}
 
     def inside(self, *shape: float) -> bool:
         x1, y1, x2, y2 = bounds(shape)
@@ -69,47 +73,53 @@ class CollisionGrid:
         cy2 = max(0, min(self.rows - 1, int((y2 - self.y0) // c)))
         return cx1, cy1, cx2, cy2
 
-    def hit(self, *shape: float, mode: str = "never") -> bool:
-        if mode == "never" and len(shape) == 4:
-            return self.hit_box(*shape)  # the common test, without the generic shape dispatch
-        cx1, cy1, cx2, cy2 = self._span(*bounds(shape))
-        shapes = self._shapes
-        for cy in range(cy1, cy2 + 1):
-            row = cy * self.cols
-            for cx in range(cx1, cx2 + 1):
-                for k in self._cells.get(row + cx, ()):
-                    other, omode = shapes[k]
-                    if mode == "cooperative" and omode != "never":
-                        continue
-                    if _collide(shape, other):
-                        return True
-        return False
-
-    def _near(self, x1: float, y1: float, x2: float, y2: float) -> Iterator[Shape]:
-        """The shapes in the grid cells a box touches (a shape spanning several comes once per cell)."""
+    def _near(self, x1: float, y1: float, x2: float, y2: float) -> list[list[_Entry]]:
+        """The non-empty cells a box touches (a shape spanning several is in each of them)."""
         cx1, cy1, cx2, cy2 = self._span(x1, y1, x2, y2)
-        cells, shapes, cols = self._cells, self._shapes, self.cols
+        cells, cols = self._cells, self.cols
+        if cx1 == cx2 and cy1 == cy2:  # most labels are smaller than a cell
+            got = cells.get(cy1 * cols + cx1)
+            return [got] if got else []
+        out = []
         for cy in range(cy1, cy2 + 1):
             row = cy * cols
             for cx in range(cx1, cx2 + 1):
-                for k in cells.get(row + cx, ()):
-                    yield shapes[k][0]
+                got = cells.get(row + cx)
+                if got:
+                    out.append(got)
+        return out
+
+    def hit(self, *shape: float, mode: str = "never") -> bool:
+        if mode == "never":
+            # the common tests, without the generic shape dispatch
+            return self.hit_box(*shape) if len(shape) == 4 else self.hit_circle(*shape)
+        for cell in self._near(*bounds(shape)):
+            for other, omode in cell:
+                if mode == "cooperative" and omode != "never":
+                    continue
+                if _collide(shape, other):
+                    return True
+        return False
 
     def hit_box(self, x1: float, y1: float, x2: float, y2: float) -> bool:
         """``hit`` for a box in "never" mode, the test most labels make."""
-        box = (x1, y1, x2, y2)
-        for o in self._near(x1, y1, x2, y2):
-            if len(o) == 4:
-                if x1 <= o[2] and o[0] <= x2 and y1 <= o[3] and o[1] <= y2:
+        for cell in self._near(x1, y1, x2, y2):
+            for o, _mode in cell:
+                if len(o) == 4:
+                    if x1 <= o[2] and o[0] <= x2 and y1 <= o[3] and o[1] <= y2:
+                        return True
+                elif _collide((x1, y1, x2, y2), o):
                     return True
-            elif _collide(box, o):
-                return True
         return False
 
     def hit_circle(self, cx: float, cy: float, r: float) -> bool:
         """``hit`` for a circle in "never" mode (labels along lines test a chain of them)."""
         circle = (cx, cy, r)
-        return any(_collide(circle, o) for o in self._near(cx - r, cy - r, cx + r, cy + r))
+        for cell in self._near(cx - r, cy - r, cx + r, cy + r):
+            for o, _mode in cell:
+                if _collide(circle, o):
+                    return True
+        return False
 
     def hit_any(self, shapes: Sequence[Shape], mode: str = "never") -> bool:
         """Whether any of a label's shapes collides (``hit`` for each, circles the fast way)."""
@@ -134,30 +144,22 @@ class CollisionGrid:
 
     def insert_box(self, x1: float, y1: float, x2: float, y2: float, mode: str = "never") -> None:
         """``insert`` for a box (``insert`` hands boxes here)."""
-        k = len(self._shapes)
-        self._shapes.append(((x1, y1, x2, y2), mode))
-        c, cols, cells = self.cell, self.cols, self._cells
-        cx1 = max(0, min(cols - 1, int((x1 - self.x0) // c)))
-        cx2 = max(0, min(cols - 1, int((x2 - self.x0) // c)))
-        cy1 = max(0, min(self.rows - 1, int((y1 - self.y0) // c)))
-        cy2 = max(0, min(self.rows - 1, int((y2 - self.y0) // c)))
-        for cy in range(cy1, cy2 + 1):
-            row = cy * cols
-            for cx in range(cx1, cx2 + 1):
-                got = cells.get(row + cx)
-                if got is None:
-                    cells[row + cx] = [k]
-                else:
-                    got.append(k)
+        self._add(((x1, y1, x2, y2), mode), x1, y1, x2, y2)
 
     def insert(self, *shape: float, mode: str = "never") -> None:
         if len(shape) == 4:
             self.insert_box(*shape, mode=mode)
             return
-        k = len(self._shapes)
-        self._shapes.append((tuple(shape), mode))
-        cx1, cy1, cx2, cy2 = self._span(*bounds(shape))
+        self._add((tuple(shape), mode), *bounds(shape))
+
+    def _add(self, entry: _Entry, x1: float, y1: float, x2: float, y2: float) -> None:
+        cx1, cy1, cx2, cy2 = self._span(x1, y1, x2, y2)
+        cells, cols = self._cells, self.cols
         for cy in range(cy1, cy2 + 1):
-            row = cy * self.cols
+            row = cy * cols
             for cx in range(cx1, cx2 + 1):
-                self._cells.setdefault(row + cx, []).append(k)
+                got = cells.get(row + cx)
+                if got is None:
+                    cells[row + cx] = [entry]
+                else:
+                    got.append(entry)
