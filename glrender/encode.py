@@ -175,7 +175,9 @@ def _filter_up(rows: np.ndarray) -> np.ndarray:
 def _up_filter_is_smaller(rows: np.ndarray) -> bool:
     """Compress a few bands of rows with both filters; True when "Up" wins clearly."""
     height = rows.shape[0]
-    band = _SAMPLE_BAND_ROWS
+    # a small image takes thinner bands: four 16-row bands of a 200-row thumbnail cost as much as
+    # compressing all of it
+    band = max(4, min(_SAMPLE_BAND_ROWS, height // 32))
     if height <= 4 * band:
         sample = rows
     else:

@@ -12,6 +12,7 @@ from glrender.geo.cover import frustum_planes
 from glrender.gpu import gl
 from glrender.gpu.meshes import MeshCache
 from glrender.gpu.programs import ProgramCache
+from glrender.render.uniforms import gl_matrix
 
 
 @record
@@ -69,6 +70,7 @@ class FrameContext:
     _proj: np.ndarray | None = None
     _planes: np.ndarray | None = None
     _matrices: dict[Any, np.ndarray] = field(default_factory=dict)
+    _gl_bytes: dict[int, tuple[np.ndarray, bytes]] = field(default_factory=dict)
     _visible: dict[TileID, bool] = field(default_factory=dict)
 
     @property
@@ -90,6 +92,14 @@ class FrameContext:
         if m is None:
             m = self._matrices[key] = self.camera.tile_matrix(tile, extent, self.proj)
         return m
+
+    def gl_matrix(self, m: np.ndarray) -> bytes:
+        """``uniforms.gl_matrix``, once per matrix object and frame piece: every layer of a source draws
+        its tiles with the same matrices (``tile_matrix``)."""
+        hit = self._gl_bytes.get(id(m))
+        if hit is None or hit[0] is not m:
+            hit = self._gl_bytes[id(m)] = (m, gl_matrix(m))
+        return hit[1]
 
     def tile_visible(self, tile: TileID) -> bool:
         """Whether the tile square intersects this piece's frustum (cheap culling for big images)."""

@@ -11,7 +11,6 @@ from glrender.render.context import FrameContext, LayerWork
 from glrender.render.draw_common import paint, set_uniforms
 from glrender.render.draw_pattern import bind_atlas, constant_pattern, pattern_atlas
 from glrender.render.patterns import pattern_tile_uniforms, tile_zoom
-from glrender.render.uniforms import gl_matrix
 
 EXTENT = 8192
 
@@ -61,7 +60,7 @@ def _draw_pattern(fc: FrameContext, layer: object, opacity: float, mode: modes.D
     base = {"u_opacity": opacity, "u_layer_depth": fc.layer_depth(), "u_pattern": tuple(pos[:4]),
             "u_pixel_ratio": pos[4], "u_texsize": texsize, "u_image": 0}
     for tile in tiles:
-        u = dict(base, u_matrix=gl_matrix(fc.tile_matrix(tile, EXTENT)))
+        u = dict(base, u_matrix=fc.gl_matrix(fc.tile_matrix(tile, EXTENT)))
         u.update(pattern_tile_uniforms(fc.camera, tile, EXTENT))
         set_uniforms(prog, u)
         vao.render(gl.TRIANGLE_STRIP)

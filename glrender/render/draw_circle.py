@@ -6,7 +6,7 @@ from glrender.buckets.circle import CIRCLE_PROPS
 from glrender.gpu import modes
 from glrender.render.context import FrameContext, LayerWork
 from glrender.render.draw_common import draw_bucket, paint
-from glrender.render.uniforms import circle_uniforms, gl_matrix, translated
+from glrender.render.uniforms import circle_uniforms, translated
 
 
 def draw_circle(fc: FrameContext, work: LayerWork) -> None:
@@ -21,6 +21,6 @@ def draw_circle(fc: FrameContext, work: LayerWork) -> None:
             continue
         upp = fc.camera.pixels_to_tile_units(tile, bucket.extent)
         m = translated(fc.tile_matrix(tile, bucket.extent), translate, anchor, fc.camera, upp)
-        u = {"u_matrix": gl_matrix(m)}
+        u = {"u_matrix": fc.gl_matrix(m)}
         u.update(circle_uniforms(fc.camera, tile, bucket.extent, pitch_alignment, pitch_scale))
         draw_bucket(fc, "circle", bucket, layer, CIRCLE_PROPS, u, mode)

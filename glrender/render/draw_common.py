@@ -10,7 +10,6 @@ from glrender.buckets.base import Bucket, PropTable, paint_values
 from glrender.gpu import gl, modes
 from glrender.gpu.draw import draw
 from glrender.render.context import FrameContext
-from glrender.render.uniforms import gl_matrix
 
 _IMMUTABLE = frozenset({bytes, tuple, float, int, bool, str})
 
@@ -95,4 +94,4 @@ def draw_bucket(fc: FrameContext, program_name: str, bucket: Bucket, layer: Any,
 
 
 def tile_matrix_bytes(fc: FrameContext, tile: Any, extent: int) -> bytes:
-    return gl_matrix(fc.tile_matrix(tile, extent))
+    return fc.gl_matrix(fc.tile_matrix(tile, extent))

@@ -14,7 +14,7 @@ from glrender.render.context import FrameContext, LayerWork
 from glrender.render.draw_common import draw_bucket, paint
 from glrender.render.draw_pattern import bind_atlas, floor_zoom, pattern_atlas, pattern_inputs
 from glrender.render.patterns import pattern_tile_uniforms
-from glrender.render.uniforms import gl_matrix, translated
+from glrender.render.uniforms import translated
 
 
 def _unset(prop: Any) -> bool:
@@ -43,7 +43,7 @@ def draw_fill(fc: FrameContext, work: LayerWork) -> None:
         m = translated(fc.tile_matrix(tile, bucket.extent), translate, anchor, fc.camera,
                        fc.camera.pixels_to_tile_units(tile, bucket.extent))
         clip = (0.0, 0.0, float(bucket.extent), float(bucket.extent))
-        u: dict[str, Any] = {"u_matrix": gl_matrix(m), "u_clip_rect": clip}
+        u: dict[str, Any] = {"u_matrix": fc.gl_matrix(m), "u_clip_rect": clip}
         defines: tuple[str, ...] = ()
         extra: dict[str, Any] = {}
         if atlas is not None:

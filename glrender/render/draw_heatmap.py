@@ -13,7 +13,6 @@ from glrender.render.context import FrameContext, LayerWork
 from glrender.render.dem import color_ramp
 from glrender.render.draw_common import paint, set_uniforms
 from glrender.render.draw_raster import premultiply
-from glrender.render.uniforms import gl_matrix
 from glrender.style.expressions import EvalContext
 
 DOWNSCALE = 4  # MapLibre renders the density at a quarter of the canvas size
@@ -86,7 +85,7 @@ def draw_heatmap(fc: FrameContext, work: LayerWork) -> None:
         if not fc.tile_visible(tile):
             continue
         u = {
-            "u_matrix": gl_matrix(fc.tile_matrix(tile, bucket.extent)),
+            "u_matrix": fc.gl_matrix(fc.tile_matrix(tile, bucket.extent)),
             "u_extrude_scale": cam.pixels_to_tile_units(tile, bucket.extent),
             "u_intensity": intensity,
         }

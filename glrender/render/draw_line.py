@@ -17,7 +17,6 @@ from glrender.render.line_dash import bind_dash_atlas, dash_atlas, dash_inputs, 
 from glrender.render.line_gradient import gradient_rows, is_step, ramp_resolution
 from glrender.render.patterns import pattern_tile_uniforms, premultiply
 from glrender.render.uniforms import (
-    gl_matrix,
     line_uniforms,
     tile_ratio,
     translated,
@@ -55,7 +54,7 @@ def draw_line(fc: FrameContext, work: LayerWork) -> None:
         upp = fc.camera.pixels_to_tile_units(tile, bucket.extent)
         m = translated(fc.tile_matrix(tile, bucket.extent), translate, anchor, fc.camera, upp)
         shift = translation_units(translate, anchor, fc.camera, upp)
-        u: dict[str, Any] = {"u_matrix": gl_matrix(m), "u_clip_rect": translated_clip_rect(bucket.extent, shift)}
+        u: dict[str, Any] = {"u_matrix": fc.gl_matrix(m), "u_clip_rect": translated_clip_rect(bucket.extent, shift)}
         u.update(line_uniforms(fc.camera, tile, bucket.extent))
         extra: dict[str, Any] = {}
         tile_defines = defines

@@ -179,3 +179,19 @@ def test_png_banded_compression_round_trips_tall_images(smooth: bool) -> None:
         rgba = np.random.default_rng(3).integers(0, 256, (h, w, 4), dtype=np.uint8)
     out = np.asarray(Image.open(io.BytesIO(encode(rgba, "png"))).convert("RGBA"))
     assert np.array_equal(out, rgba)
+
+
+def test_the_filter_trial_picks_up_for_repeated_rows_at_any_height() -> None:
+    """Thumbnails sample thinner bands; the choice still follows the pixels."""
+    import numpy as np
+
+    from glrender.encode import _up_filter_is_smaller
+
+    rng = np.random.default_rng(5)
+    for height in (1, 8, 50, 200, 640, 2000):
+        # each row the one above plus one: Up leaves one noisy row and then ones, None all noise
+        row = rng.integers(0, 256, (1, 300 * 4), dtype=np.uint8)
+        ramp = (row + np.arange(height, dtype=np.uint8)[:, None]).astype(np.uint8)
+        assert _up_filter_is_smaller(ramp) == (height > 1), height
+        noise = rng.integers(0, 256, (height, 300 * 4), dtype=np.uint8)
+        assert not _up_filter_is_smaller(noise), height
