@@ -29,11 +29,21 @@ def draw_background(fc: FrameContext, work: LayerWork) -> None:
     if color[3] <= 0:
         return
     prog = fc.gpu.programs.get("background")
-    vao = fc.ctx.vertex_array(prog, [(fc.gpu.fullscreen_quad(), "2f", "a_pos")])
+    vao = _quad_vao(fc, prog, "background-vao", fc.gpu.fullscreen_quad())
     set_uniforms(prog, {"u_color": color, "u_opacity": opacity, "u_layer_depth": fc.layer_depth()})
     modes.apply(fc.ctx, fc.fbo, mode)
     vao.render(gl.TRIANGLE_STRIP)
-    vao.release()
+
+
+def _quad_vao(fc: FrameContext, prog: gl.Program, name: str, quad: gl.Buffer) -> gl.VertexArray:
+    """The vertex array of a program over a kept quad, kept with the GPU's other shared objects
+    (making one per render cost more than the draw)."""
+    key = (name, prog.glo)
+    vao = fc.gpu.textures.get(key)
+    if vao is None:
+        vao = fc.ctx.vertex_array(prog, [(quad, "2f", "a_pos")])
+        fc.gpu.textures[key] = vao  # type: ignore[assignment]
+    return vao  # type: ignore[return-value]
 
 
 def _tile_quad(fc: FrameContext) -> gl.Buffer:
@@ -54,7 +64,7 @@ def _draw_pattern(fc: FrameContext, layer: object, opacity: float, mode: modes.D
     tz = tile_zoom(fc.camera)
     tiles = covering_tiles(fc.camera, minzoom=0, maxzoom=tz, clip_matrix=fc.piece_clip @ fc.camera.world_matrix())
     prog = fc.gpu.programs.get("background", (), ("PATTERN",))
-    vao = fc.ctx.vertex_array(prog, [(_tile_quad(fc), "2f", "a_pos")])
+    vao = _quad_vao(fc, prog, "background-tile-vao", _tile_quad(fc))
     texsize = bind_atlas(fc, atlas)
     modes.apply(fc.ctx, fc.fbo, mode)
     base = {"u_opacity": opacity, "u_layer_depth": fc.layer_depth(), "u_pattern": tuple(pos[:4]),
@@ -64,4 +74,3 @@ def _draw_pattern(fc: FrameContext, layer: object, opacity: float, mode: modes.D
         u.update(pattern_tile_uniforms(fc.camera, tile, EXTENT))
         set_uniforms(prog, u)
         vao.render(gl.TRIANGLE_STRIP)
-    vao.release()

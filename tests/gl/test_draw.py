@@ -52,3 +52,20 @@ def test_draw_matches_moderngl(gl_ctx: Any, indexed: bool, vertices: int, first:
     assert np.array_equal(got, want)
     monkeypatch.setattr(gdraw, "_fns", False)  # no GL library to call: moderngl's own call
     assert np.array_equal(_image(gl_ctx, gdraw.draw, indexed, vertices, first), want)
+
+
+def test_background_vertex_array_is_kept_across_renders() -> None:
+    """The background quad's vertex array is made once per program and reused by later renders."""
+    from glrender import Renderer
+
+    style = {"version": 8, "sources": {}, "layers": [
+        {"id": "bg", "type": "background", "paint": {"background-color": "#336699"}}]}
+    with Renderer(style) as r:
+        first = r.render(center=(0, 0), zoom=1, width=16, height=16).array
+        gpu = r._gpu
+        kept = {k: v for k, v in gpu.textures.items() if isinstance(k, tuple) and k[0] == "background-vao"}
+        assert len(kept) == 1
+        again = r.render(center=(10, 10), zoom=3, width=16, height=16).array
+        assert {k: v for k, v in gpu.textures.items() if isinstance(k, tuple) and k[0] == "background-vao"} == kept
+    assert (first[..., :3] == (0x33, 0x66, 0x99)).all() and (first[..., 3] == 255).all()
+    assert np.array_equal(first, again)
