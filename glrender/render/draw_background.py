@@ -8,7 +8,7 @@ from glrender.buckets.base import as_vec4
 from glrender.geo.cover import covering_tiles
 from glrender.gpu import gl, modes
 from glrender.render.context import FrameContext, LayerWork
-from glrender.render.draw_common import paint, set_uniforms
+from glrender.render.draw_common import kept_vertex_array, paint, set_uniforms
 from glrender.render.draw_pattern import bind_atlas, constant_pattern, pattern_atlas
 from glrender.render.patterns import pattern_tile_uniforms, tile_zoom
 
@@ -29,21 +29,11 @@ def draw_background(fc: FrameContext, work: LayerWork) -> None:
     if color[3] <= 0:
         return
     prog = fc.gpu.programs.get("background")
-    vao = _quad_vao(fc, prog, "background-vao", fc.gpu.fullscreen_quad())
+    vao = kept_vertex_array(fc, prog, "background-vao", fc.gpu.fullscreen_quad())
     set_uniforms(prog, {"u_color": color, "u_opacity": opacity, "u_layer_depth": fc.layer_depth()})
     modes.apply(fc.ctx, fc.fbo, mode)
     vao.render(gl.TRIANGLE_STRIP)
 
-
-def _quad_vao(fc: FrameContext, prog: gl.Program, name: str, quad: gl.Buffer) -> gl.VertexArray:
-    """The vertex array of a program over a kept quad, kept with the GPU's other shared objects
-    (making one per render cost more than the draw)."""
-    key = (name, prog.glo)
-    vao = fc.gpu.textures.get(key)
-    if vao is None:
-        vao = fc.ctx.vertex_array(prog, [(quad, "2f", "a_pos")])
-        fc.gpu.textures[key] = vao  # type: ignore[assignment]
-    return vao  # type: ignore[return-value]
 
 
 def _tile_quad(fc: FrameContext) -> gl.Buffer:
@@ -64,7 +54,7 @@ def _draw_pattern(fc: FrameContext, layer: object, opacity: float, mode: modes.D
     tz = tile_zoom(fc.camera)
     tiles = covering_tiles(fc.camera, minzoom=0, maxzoom=tz, clip_matrix=fc.piece_clip @ fc.camera.world_matrix())
     prog = fc.gpu.programs.get("background", (), ("PATTERN",))
-    vao = _quad_vao(fc, prog, "background-tile-vao", _tile_quad(fc))
+    vao = kept_vertex_array(fc, prog, "background-tile-vao", _tile_quad(fc))
     texsize = bind_atlas(fc, atlas)
     modes.apply(fc.ctx, fc.fbo, mode)
     base = {"u_opacity": opacity, "u_layer_depth": fc.layer_depth(), "u_pattern": tuple(pos[:4]),

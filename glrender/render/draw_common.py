@@ -95,3 +95,15 @@ def draw_bucket(fc: FrameContext, program_name: str, bucket: Bucket, layer: Any,
 
 def tile_matrix_bytes(fc: FrameContext, tile: Any, extent: int) -> bytes:
     return fc.gl_matrix(fc.tile_matrix(tile, extent))
+
+
+def kept_vertex_array(fc: FrameContext, prog: gl.Program, name: str, quad: gl.Buffer) -> gl.VertexArray:
+    """A program's vertex array over one of the GPU's kept quads (``a_pos``, two floats a vertex), made
+    once and kept with the GPU's other shared objects: making one per layer per render cost more than
+    drawing with it."""
+    key = (name, prog.glo)
+    vao = fc.gpu.textures.get(key)
+    if vao is None:
+        vao = fc.ctx.vertex_array(prog, [(quad, "2f", "a_pos")])
+        fc.gpu.textures[key] = vao
+    return vao  # type: ignore[no-any-return]

@@ -11,7 +11,7 @@ from glrender.buckets.heatmap import HEATMAP_PROPS
 from glrender.gpu import gl, modes
 from glrender.render.context import FrameContext, LayerWork
 from glrender.render.dem import color_ramp
-from glrender.render.draw_common import paint, set_uniforms
+from glrender.render.draw_common import kept_vertex_array, paint, set_uniforms
 from glrender.render.draw_raster import premultiply
 from glrender.style.expressions import EvalContext
 
@@ -92,7 +92,7 @@ def draw_heatmap(fc: FrameContext, work: LayerWork) -> None:
         _draw_kernels(fc, fbo, bucket, layer, u)
     fc.fbo.use()
     prog = fc.gpu.programs.get("heatmap_texture")
-    vao = fc.ctx.vertex_array(prog, [(fc.gpu.fullscreen_quad(), "2f", "a_pos")])
+    vao = kept_vertex_array(fc, prog, "heatmap-vao", fc.gpu.fullscreen_quad())
     density.use(0)
     _ramp_texture(fc, layer).use(1)
     set_uniforms(prog, {
@@ -102,4 +102,3 @@ def draw_heatmap(fc: FrameContext, work: LayerWork) -> None:
     })
     modes.apply(fc.ctx, fc.fbo, modes.PREMULTIPLIED)
     vao.render(gl.TRIANGLE_STRIP)
-    vao.release()

@@ -13,7 +13,7 @@ from glrender.geo.cover import unmasked_rects
 from glrender.gpu import gl, modes
 from glrender.render.context import FrameContext, LayerWork
 from glrender.render.dem import UNPACK, backfill, bordered, elevations, slope_texture, tile_lat_range
-from glrender.render.draw_common import paint, set_uniforms
+from glrender.render.draw_common import kept_vertex_array, paint, set_uniforms
 from glrender.render.draw_raster import RASTER_EXTENT, unit_quad
 from glrender.render.uniforms import gl_matrix
 
@@ -101,7 +101,7 @@ def draw_hillshade(fc: FrameContext, work: LayerWork) -> None:
     }
     filt = gl.NEAREST if paint(fc, layer, "resampling", "linear") == "nearest" else gl.LINEAR
     prog = fc.gpu.programs.get("hillshade")
-    vao = fc.ctx.vertex_array(prog, [(unit_quad(fc), "2f", "a_pos")])
+    vao = kept_vertex_array(fc, prog, "hillshade-vao", unit_quad(fc))
     mode = modes.DEPTH_BEHIND_3D if fc.behind_3d else modes.PREMULTIPLIED
     proj = fc.camera.aligned_proj_matrix()
     rects = unmasked_rects([t for t, _ in work.items])
@@ -121,4 +121,3 @@ def draw_hillshade(fc: FrameContext, work: LayerWork) -> None:
             vals["u_rect"] = rect
             set_uniforms(prog, vals)
             vao.render(gl.TRIANGLE_STRIP)
-    vao.release()

@@ -10,7 +10,7 @@ import numpy as np
 from glrender.geo.cover import unmasked_rects
 from glrender.gpu import gl, modes
 from glrender.render.context import FrameContext, LayerWork
-from glrender.render.draw_common import paint, set_uniforms
+from glrender.render.draw_common import kept_vertex_array, paint, set_uniforms
 from glrender.render.image_source import BILINEAR_WARP, image_warp, is_parallelogram
 from glrender.render.uniforms import gl_matrix, raster_uniforms
 
@@ -107,7 +107,7 @@ def draw_raster(fc: FrameContext, work: LayerWork) -> None:
     # The spec spells it both ways; MapLibre samples nearest when either says so.
     nearest = "nearest" in (paint(fc, layer, "raster-resampling", "linear"), paint(fc, layer, "resampling", "linear"))
     prog = fc.gpu.programs.get("raster")
-    vao = fc.ctx.vertex_array(prog, [(unit_quad(fc), "2f", "a_pos")])
+    vao = kept_vertex_array(fc, prog, "raster-vao", unit_quad(fc))
     mode = modes.DEPTH_BEHIND_3D if fc.behind_3d else modes.PREMULTIPLIED
     proj = fc.camera.aligned_proj_matrix()
     rects = unmasked_rects([t for t, _ in work.items])
@@ -146,4 +146,3 @@ def draw_raster(fc: FrameContext, work: LayerWork) -> None:
                          "u_coords_bottom": (x0 * e, y1 * e, x1 * e, y1 * e), "u_tex_rect": (x0, y0, x1, y1)})
             set_uniforms(prog, base)
             vao.render(gl.TRIANGLE_STRIP)
-    vao.release()

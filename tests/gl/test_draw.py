@@ -69,3 +69,23 @@ def test_background_vertex_array_is_kept_across_renders() -> None:
         assert {k: v for k, v in gpu.textures.items() if isinstance(k, tuple) and k[0] == "background-vao"} == kept
     assert (first[..., :3] == (0x33, 0x66, 0x99)).all() and (first[..., 3] == 255).all()
     assert np.array_equal(first, again)
+
+
+def test_heatmap_draws_the_same_with_its_kept_vertex_array() -> None:
+    """The heatmap's colour pass reuses its vertex array: a second render draws what a fresh renderer does."""
+    from glrender import Renderer
+
+    pts = [{"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [x * 0.5, y * 0.5]}}
+           for x in range(-3, 4) for y in range(-3, 4)]
+    style = {"version": 8, "sources": {"p": {"type": "geojson", "data": {"type": "FeatureCollection",
+                                                                          "features": pts}}},
+             "layers": [{"id": "h", "type": "heatmap", "source": "p", "paint": {"heatmap-radius": 20}}]}
+    view = {"center": (0, 0), "zoom": 5, "width": 64, "height": 64}
+    with Renderer(style) as r:
+        r.render(center=(20, 20), zoom=3, width=64, height=64)
+        again = r.render(**view).array
+        assert any(isinstance(k, tuple) and k[0] == "heatmap-vao" for k in r._gpu.textures)
+    with Renderer(style) as fresh:
+        first = fresh.render(**view).array
+    assert first[..., 3].max() > 0
+    assert np.array_equal(first, again)
