@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from unittest import mock
 
 import pytest
 
@@ -43,17 +44,7 @@ def test_ties_come_in_the_walks_order(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_pitched_view_still_walks() -> None:
     cam = Camera(24.94, 60.17, 15.0, 0.0, 80.0, 1280, 800)
-    calls: list[object] = []
-    real = cover._flat_cover
-
-    def spy(*a: object, **k: object) -> object:
-        calls.append(1)
-        return real(*a, **k)  # type: ignore[arg-type]
-
-    cover._flat_cover = spy  # type: ignore[assignment]
-    try:
+    with mock.patch.object(cover, "_flat_cover", wraps=cover._flat_cover) as flat:
         tiles = cover.covering_tiles(cam)
-    finally:
-        cover._flat_cover = real
-    assert tiles and not calls
+    assert tiles and flat.call_count == 0
     assert len({t.overscaled_z for t in tiles}) > 1  # far tiles at lower zooms

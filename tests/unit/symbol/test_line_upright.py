@@ -60,6 +60,8 @@ def test_labels_colliding_as_circles_lay_their_glyphs_out_only_when_asked() -> N
 def test_blocked_circles_end_a_line_label_before_its_glyphs_are_fitted() -> None:
     """``blocked`` sees the label's circles; a label it blocks is None, one it lets through is the same
     label as without the test (and a label that does not fit its line is None whatever the test says)."""
+    from unittest import mock
+
     from glrender._record import replace
     from glrender.symbol import line_place
     from glrender.symbol.circles import line_circles
@@ -80,20 +82,10 @@ def test_blocked_circles_end_a_line_label_before_its_glyphs_are_fitted() -> None
     assert free is not None and plain is not None and callable(free[0]) and callable(plain[0])
     assert seen == [free[1]] == [plain[1]]
     np.testing.assert_array_equal(free[0](), plain[0]())
-    fitted: list[object] = []
-    real_fit = line_place._fit_plain
-
-    def counting_fit(*args: object, **kwargs: object) -> object:
-        fitted.append(1)
-        return real_fit(*args, **kwargs)  # type: ignore[arg-type]
-
-    line_place._fit_plain = counting_fit  # type: ignore[assignment]
-    try:
+    with mock.patch.object(line_place, "_fit_plain", wraps=line_place._fit_plain) as fit:
         assert line_geometry(view, bucket, inst, np.zeros(2), 1.0, "viewport", True, 16.0,
                              blocked=lambda _s: True) is None
-        assert fitted == []  # blocked: its glyphs were never fitted
-    finally:
-        line_place._fit_plain = real_fit
+    assert fit.call_count == 0  # blocked: its glyphs were never fitted
     # too long for its line: None even when nothing blocks it
     long_view, long_bucket, long_inst = _label(40, np.array([[1900.0, 2048.0], [2200.0, 2048.0]]))
     assert line_geometry(long_view, long_bucket, long_inst, np.zeros(2), 1.0, "viewport", True, 16.0,
