@@ -147,6 +147,8 @@ def _rules(layer: Any, zoom: float) -> _Rules:
     placement = lay["symbol-placement"].evaluate(zoom)
     z_order = lay["symbol-z-order"].evaluate(zoom)
     by_key = not lay["symbol-sort-key"].is_constant and z_order != "viewport-y"
+    rot_align, pitch_align = _alignments(lay, zoom, "text", placement)
+    icon_rot_align, icon_pitch_align = _alignments(lay, zoom, "icon", placement)
     return _Rules(
         placement=placement,
         text_overlap=_overlap(lay, zoom, "text"),
@@ -156,10 +158,10 @@ def _rules(layer: Any, zoom: float) -> _Rules:
         text_optional=bool(lay["text-optional"].evaluate(zoom)),
         icon_optional=bool(lay["icon-optional"].evaluate(zoom)),
         padding=float(lay["text-padding"].evaluate(zoom)),
-        rot_align=_alignments(lay, zoom, "text", placement)[0],
-        pitch_align=_alignments(lay, zoom, "text", placement)[1],
-        icon_rot_align=_alignments(lay, zoom, "icon", placement)[0],
-        icon_pitch_align=_alignments(lay, zoom, "icon", placement)[1],
+        rot_align=rot_align,
+        pitch_align=pitch_align,
+        icon_rot_align=icon_rot_align,
+        icon_pitch_align=icon_pitch_align,
         keep_upright=bool(lay["text-keep-upright"].evaluate(zoom)),
         z_order=z_order,
         by_key=by_key,
@@ -173,9 +175,9 @@ _RULES_KEPT = 256
 
 def _rules_for(layer: Any, zoom: float, resources: Any) -> _Rules:
     """``_rules``, kept with the renderer's symbol resources (keyed by the layer object itself)."""
-    memo = getattr(resources, "placement_rules", None)
-    if memo is None:
+    if resources is None:
         return _rules(layer, zoom)
+    memo = resources.placement_rules
     key = (id(layer), zoom)
     got = memo.get(key)
     if got is not None and got[0] is layer:

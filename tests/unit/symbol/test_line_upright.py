@@ -86,7 +86,14 @@ def test_blocked_circles_end_a_line_label_before_its_glyphs_are_fitted() -> None
         assert line_geometry(view, bucket, inst, np.zeros(2), 1.0, "viewport", True, 16.0,
                              blocked=lambda _s: True) is None
     assert fit.call_count == 0  # blocked: its glyphs were never fitted
-    # too long for its line: None even when nothing blocks it
-    long_view, long_bucket, long_inst = _label(40, np.array([[1900.0, 2048.0], [2200.0, 2048.0]]))
+    # Its circles (at text-size 16, 156 px either side of the anchor) fit its line (195 px either side)
+    # and nothing blocks them, but its glyphs (at scale 1, 234 px) do not: None all the same.
+    short = np.array([[488.0, 2048.0], [3608.0, 2048.0]])
+    long_view, long_bucket, long_inst = _label(40, short)
+    long_circles = line_circles(short, (long_inst.anchor.x, long_inst.anchor.y), 0, 60.0, 20.0, 1.0, 1.0)
+    assert long_circles is not None
+    long_inst = replace(long_inst, circles=long_circles)
+    seen.clear()
     assert line_geometry(long_view, long_bucket, long_inst, np.zeros(2), 1.0, "viewport", True, 16.0,
-                         blocked=lambda _s: False) is None
+                         blocked=never) is None
+    assert len(seen) == 1 and seen[0]  # its circles were there and were let through
