@@ -20,9 +20,12 @@ class _Entry:
     def __init__(self) -> None:
         self.buffers: dict[str, moderngl.Buffer] = {}
         self.vaos: dict[Any, moderngl.VertexArray] = {}
+        # what callers derived from this entry's vertex arrays (MeshCache.state), dropped with them
+        self.states: dict[Any, Any] = {}
         self.nbytes = 0
 
     def release(self) -> None:
+        self.states.clear()
         for v in self.vaos.values():
             v.release()
         for b in self.buffers.values():
@@ -123,6 +126,7 @@ class MeshCache:
         vao = self.ctx.vertex_array(program, content, ibuf, index_element_size=4, skip_errors=True)
         # Per-zoom buffers accumulate while a renderer pans through zooms: keep the newest few.
         if len(entry.vaos) > 24:
+            entry.states.clear()  # they may hold the vertex arrays released here
             for k in list(entry.vaos)[:12]:
                 entry.vaos.pop(k).release()
             for name in [n for n in entry.buffers if "@" in n][:-12]:
@@ -134,6 +138,24 @@ class MeshCache:
         entry.vaos[vkey] = vao
         self._evict()
         return vao
+
+    def state(self, owner: Any, key: Any) -> Any:
+        """What :meth:`keep_state` kept for ``owner`` under ``key``, or None. Kept states go when the
+        owner's vertex arrays do (eviction, pruning, release), so one holding a vertex array of the
+        owner never outlives it."""
+        hit = self._entries.get(id(owner))
+        if hit is None or hit[0] is not owner:
+            return None
+        return hit[1].states.get(key)
+
+    def keep_state(self, owner: Any, key: Any, value: Any) -> None:
+        """Keep ``value`` (e.g. a draw's program, vertex array and uniforms) with ``owner``'s buffers;
+        the owner must have an entry (a :meth:`vertex_array` of it was made)."""
+        hit = self._entries.get(id(owner))
+        if hit is not None and hit[0] is owner:
+            if len(hit[1].states) > 48:
+                hit[1].states.clear()
+            hit[1].states[key] = value
 
     def stream(self, program: moderngl.Program, owner: Any, serial: Any, vertices: np.ndarray,
                layout: Sequence[tuple[str, int]], indices: np.ndarray) -> tuple[moderngl.VertexArray, int]:

@@ -111,6 +111,12 @@ class ProgramCache:
             self._snapped.add(prog)
         return prog
 
+    def ready(self, prog: moderngl.Program) -> bool:
+        """Whether ``prog``, got from :meth:`get` before, can draw in the current view as it is (its
+        snap uniforms are this view's): callers that keep a program between draws check this and call
+        :meth:`get` again when it is not."""
+        return prog in self._snapped
+
     def _compile(self, name: str, attrs: frozenset[str], defines: tuple[str, ...]) -> moderngl.Program:
         d = shader_dir()
         header = "#version 330 core\n" + "".join(f"#define {x}\n" for x in defines)

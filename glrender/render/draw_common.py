@@ -75,17 +75,29 @@ def draw_bucket(fc: FrameContext, program_name: str, bucket: Bucket, layer: Any,
     ``extra_attrs`` are further per-vertex arrays (patterns, line metrics); ``extra_key`` names what they
     depend on besides the zoom, so their GPU buffers are rebuilt when it changes.
     """
-    u_values, attrs = paint_values(bucket, layer, props, fc.zoom, fc.global_state)
-    if extra_attrs:
-        attrs = {**attrs, **extra_attrs}
-    prog = fc.gpu.programs.get(program_name, attrs.keys(), defines)
-    idx = bucket.indices if indices == "indices" else bucket.extra[indices]
-    if len(idx) == 0:
-        return
-    dyn_key = (fc.zoom, extra_key) if extra_attrs else fc.zoom
-    vao = fc.gpu.meshes.vertex_array(prog, bucket, bucket.arrays, idx, index_name=indices, dynamic=attrs,
-                                     dynamic_key=dyn_key if attrs else None)
-    all_uniforms = {f"u_{k}": v for k, v in u_values.items()}
+    # A warm render draws the same buckets at the same zoom: the program, the vertex array and the
+    # paint uniforms of this draw are kept with the bucket's GPU buffers (MeshCache.state), so only
+    # the per-tile uniforms are worked out again. ``props`` is held by the kept state, so its id
+    # cannot be reused by another table while the state lives.
+    meshes, programs = fc.gpu.meshes, fc.gpu.programs
+    key = (program_name, id(props), defines, indices, fc.zoom, extra_key,
+           tuple(extra_attrs) if extra_attrs else None)
+    st = meshes.state(bucket, key)
+    if st is None or st[0] is not layer or st[1] is not props or not programs.ready(st[2]):
+        u_values, attrs = paint_values(bucket, layer, props, fc.zoom, fc.global_state)
+        if extra_attrs:
+            attrs = {**attrs, **extra_attrs}
+        prog = programs.get(program_name, attrs.keys(), defines)
+        idx = bucket.indices if indices == "indices" else bucket.extra[indices]
+        if len(idx) == 0:
+            return
+        dyn_key = (fc.zoom, extra_key) if extra_attrs else fc.zoom
+        vao = meshes.vertex_array(prog, bucket, bucket.arrays, idx, index_name=indices, dynamic=attrs,
+                                  dynamic_key=dyn_key if attrs else None)
+        st = (layer, props, prog, vao, {f"u_{k}": v for k, v in u_values.items()})
+        meshes.keep_state(bucket, key, st)
+    _, _, prog, vao, paint_uniforms = st
+    all_uniforms = dict(paint_uniforms)
     all_uniforms.update(uniforms)
     all_uniforms["u_layer_depth"] = fc.layer_depth()
     set_uniforms(prog, all_uniforms)

@@ -17,6 +17,11 @@ from glrender.render.patterns import pattern_tile_uniforms
 from glrender.render.uniforms import translated
 
 
+# An unset outline colour (the spec has no default) means "the fill colour". One table object for
+# every draw: draw_bucket keeps each draw's state per table.
+FILL_COLOR_OUTLINE = {"outline_color": ("fill-color", "vec4"), "opacity": ("fill-opacity", "float")}
+
+
 def _unset(prop: Any) -> bool:
     return prop is None or (prop.is_constant and prop.constant_value is None)
 
@@ -28,10 +33,7 @@ def draw_fill(fc: FrameContext, work: LayerWork) -> None:
     antialias = bool(paint(fc, layer, "fill-antialias", True))
     mode = modes.DEPTH_BEHIND_3D if fc.behind_3d else modes.PREMULTIPLIED
     outline_prop = layer.paint.get("fill-outline-color")
-    # An unset outline colour (the spec has no default) means "the fill colour".
-    outline_props = OUTLINE_PROPS
-    if _unset(outline_prop):
-        outline_props = {"outline_color": ("fill-color", "vec4"), "opacity": ("fill-opacity", "float")}
+    outline_props = FILL_COLOR_OUTLINE if _unset(outline_prop) else OUTLINE_PROPS
     patterned = not _unset(layer.paint.get("fill-pattern"))
     atlas = pattern_atlas(fc) if patterned else None
     if patterned and atlas is None:

@@ -89,3 +89,65 @@ def test_heatmap_draws_the_same_with_its_kept_vertex_array() -> None:
         first = fresh.render(**view).array
     assert first[..., 3].max() > 0
     assert np.array_equal(first, again)
+
+
+def _fill_style(color: str) -> dict[str, Any]:
+    poly = {"type": "Feature", "properties": {"k": 1},
+            "geometry": {"type": "Polygon", "coordinates": [[[-5, -5], [5, -5], [5, 5], [-5, 5], [-5, -5]]]}}
+    return {"version": 8, "sources": {"p": {"type": "geojson", "data": {"type": "FeatureCollection",
+                                                                          "features": [poly]}}},
+            "layers": [{"id": "f", "type": "fill", "source": "p",
+                        "paint": {"fill-color": ["interpolate", ["linear"], ["zoom"], 2, color, 6, "#ff0000"]}}]}
+
+
+def test_kept_draw_state_follows_the_zoom_and_matches_a_fresh_renderer() -> None:
+    """draw_bucket keeps each draw's program, vertex array and paint uniforms with the bucket: the second
+    render at a zoom reuses them (paint values are not worked out again), another zoom gets its own,
+    and every render draws what a fresh renderer draws."""
+    from unittest import mock
+
+    import glrender.render.draw_common as dc
+    from glrender import Renderer
+
+    style = _fill_style("#0000ff")
+    views = [{"center": (0, 0), "zoom": z, "width": 32, "height": 32} for z in (3.0, 3.0, 4.5, 3.0)]
+    with Renderer(style) as r, mock.patch.object(dc, "paint_values", wraps=dc.paint_values) as spy:
+        got = []
+        for v in views:
+            spy.reset_mock()
+            got.append((r.render(**v).array, spy.call_count))
+    assert [calls > 0 for _, calls in got] == [True, False, True, False]
+    for v, (arr, _) in zip(views, got, strict=True):
+        with Renderer(style) as fresh:
+            assert np.array_equal(fresh.render(**v).array, arr)
+    assert not np.array_equal(got[0][0], got[2][0])  # the colour does follow the zoom
+
+
+def test_kept_draw_state_goes_with_the_evicted_buffers(gl_ctx: Any) -> None:
+    """A state kept with an owner's buffers is gone once they are released or pruned, so it never hands
+    out a released vertex array."""
+    from glrender.gpu.meshes import MeshCache
+
+    vert = "#version 330\nin vec2 a_pos; in float a_t; void main() { gl_Position = vec4(a_pos, a_t, 1.0); }"
+    frag = "#version 330\nout vec4 c; void main() { c = vec4(1.0); }"
+    cache = MeshCache(gl_ctx)
+    prog = gl_ctx.program(vertex_shader=vert, fragment_shader=frag)
+    class Owner:
+        pass
+
+    owner, other = Owner(), Owner()
+    pos = np.zeros((4, 2), np.float32)
+    idx = np.array([0, 1, 2], np.uint32)
+    cache.keep_state(owner, "k", 1)  # no buffers yet: nothing to keep it with
+    assert cache.state(owner, "k") is None
+    vao = cache.vertex_array(prog, owner, {"a_pos": pos}, idx)
+    cache.keep_state(owner, "k", vao)
+    assert cache.state(owner, "k") is vao and cache.state(other, "k") is None
+    for z in range(30):  # past the per-owner trim of per-zoom vertex arrays
+        cache.vertex_array(prog, owner, {"a_pos": pos}, idx, dynamic={"t": np.zeros((4, 1), np.float32)},
+                           dynamic_key=z)
+    assert cache.state(owner, "k") is None
+    cache.keep_state(owner, "k", 2)
+    cache.max_bytes = 0
+    cache.vertex_array(prog, other, {"a_pos": pos}, idx)  # evicts the owner's entry
+    assert cache.state(owner, "k") is None
