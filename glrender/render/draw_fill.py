@@ -16,7 +16,6 @@ from glrender.render.draw_pattern import bind_atlas, floor_zoom, pattern_atlas, 
 from glrender.render.patterns import pattern_tile_uniforms
 from glrender.render.uniforms import translated
 
-
 # An unset outline colour (the spec has no default) means "the fill colour". One table object for
 # every draw: draw_bucket keeps each draw's state per table.
 FILL_COLOR_OUTLINE = {"outline_color": ("fill-color", "vec4"), "opacity": ("fill-opacity", "float")}
