@@ -148,6 +148,16 @@ def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, 
     with a line follow it (they never are upright point labels); ``icon_upright``: (icon-size,
     icon-padding, icons follow lines) when the layer's icons are upright in screen space, untranslated
     and not fitted to text, so their boxes come from the batch too."""
+    # Anchors behind the camera give infinite or NaN screen positions, which the masks below drop;
+    # one errstate for all of it (entering one cost as much as a numpy call).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _gather(view, grid, items, paint, sheet, padding, text_upright, along_map, icon_upright)
+
+
+def _gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, padding: float,
+            text_upright: bool, along_map: bool, icon_upright: tuple[float, float, bool] | None
+            ) -> Batch | None:
+    """``gather`` inside its errstate."""
     cands: list[Candidate] = []
     statics: list[_Static] = []
     world_parts: list[np.ndarray] = []
@@ -169,8 +179,7 @@ def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, 
     cat = (lambda name: np.concatenate([getattr(s, name) for s in statics])) if len(statics) > 1 else \
         (lambda name: getattr(statics[0], name))
     has_text, has_icon = cat("has_text"), cat("has_icon")
-    with np.errstate(invalid="ignore"):
-        valid = (w > 0) & np.isfinite(screen).all(axis=1)
+    valid = (w > 0) & np.isfinite(screen).all(axis=1)
     # text-size of every labelled candidate on the visible side
     size = np.zeros(n)
     if "text-size" in paint.const:
@@ -180,9 +189,8 @@ def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, 
             _ti, bucket, inst = cands[k]
             size[k] = float(paint.get("text-size", bucket, inst.feature) or 0.0)
     sx, sy = screen[:, 0], screen[:, 1]
-    with np.errstate(invalid="ignore"):
-        off = np.maximum(np.maximum(grid.x0 - sx, sx - grid.x1), np.maximum(grid.y0 - sy, sy - grid.y1))
-        far = valid & (off > 0)
+    off = np.maximum(np.maximum(grid.x0 - sx, sx - grid.x1), np.maximum(grid.y0 - sy, sy - grid.y1))
+    far = valid & (off > 0)
     keep = valid.copy()
     icons = None
     if sheet is not None and has_icon.any():
@@ -194,8 +202,7 @@ def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, 
     upright = np.zeros(n, bool)
     boxes: list[list[float]] = []
     fs_out = np.zeros(n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pr = np.minimum(np.maximum(0.5 + 0.5 * (view.ccd / w), 0.0), 4.0)  # screen-aligned perspective
+    pr = np.minimum(np.maximum(0.5 + 0.5 * (view.ccd / w), 0.0), 4.0)  # screen-aligned perspective
     var_ok = np.zeros(n, bool)
     var_fs = var_pad = np.zeros(n)
     if text_upright:
@@ -209,10 +216,8 @@ def gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any, 
             box = cat("box")
             p = padding * pr
             b = np.empty((n, 4))
-            b[:, 0] = sx + box[:, 0] * fs - p
-            b[:, 1] = sy + box[:, 1] * fs - p
-            b[:, 2] = sx + box[:, 2] * fs + p
-            b[:, 3] = sy + box[:, 3] * fs + p
+            b[:, :2] = screen + box[:, :2] * fs[:, None] - p[:, None]
+            b[:, 2:] = screen + box[:, 2:] * fs[:, None] + p[:, None]
             b[~upright] = 0.0
             boxes = b.tolist()  # lists, not tuples: one fewer object per candidate
             fs_out = np.where(upright, fs, 0.0)

@@ -107,55 +107,84 @@ class Quads:
         d = self.deferred
         if not d:
             return
-        quads = np.concatenate([q for _, q, _, _, _ in d])
         counts = [len(q) for _, q, _, _, _ in d]
-        fs = np.repeat(np.array([e[4] for e in d], np.float64), counts)
-        anchor = np.repeat(np.array([(e[2], e[3]) for e in d], np.float64), counts, axis=0)
-        px = quads[:, _CORNER_COLUMNS].reshape(len(quads), 4, 2) * fs[:, None, None] + anchor[:, None, :]
-        clip = self.view.screen_to_clip(px)
+        clip = self.view.screen_to_clip(self._upright_px(counts))
         at = 0
         for (slot, _q, _x, _y, _f), n in zip(d, counts, strict=True):
             self.clip[slot] = clip[at * 4:(at + n) * 4]
             at += n
 
+    def _upright_px(self, counts: list[int]) -> np.ndarray:
+        """The screen corners (glyphs, 4, 2) of the upright labels: anchor + quad corner * scale."""
+        d = self.deferred
+        quads = np.concatenate([q for _, q, _, _, _ in d]) if len(d) > 1 else d[0][1]
+        fs = np.repeat(np.array([e[4] for e in d], np.float64), counts)
+        anchor = np.repeat(np.array([(e[2], e[3]) for e in d], np.float64), counts, axis=0)
+        return quads[:, _CORNER_COLUMNS].reshape(len(quads), 4, 2) * fs[:, None, None] + anchor[:, None, :]  # type: ignore[no-any-return]
+
     def build(self) -> VertexSet | None:
+        """The layer's vertices, written straight into the interleaved float32 array (assignment rounds
+        as astype would). Per-label values are repeated to the vertices in one go: a layer with few
+        labels used to spend more on the number of numpy calls than on the work."""
         if not self.clip:
             return None
-        self._deferred_clip()
-        clip: np.ndarray = np.concatenate([c for c in self.clip if c is not None])  # every slot is filled now
-        n = len(clip) // 4
-        counts = np.asarray(self.counts)
-        per_vertex = counts * 4  # vertices of each added label
-        tex = np.concatenate(self.tex)
-        x, y, w, h = tex[:, 0], tex[:, 1], tex[:, 2], tex[:, 3]
-        t = np.empty((n, 4, 2))
-        t[:, 0, 0], t[:, 0, 1] = x, y
-        t[:, 1, 0], t[:, 1, 1] = x + w, y
-        t[:, 2, 0], t[:, 2, 1] = x, y + h
-        t[:, 3, 0], t[:, 3, 1] = x + w, y + h
-        data = np.empty((n * 4, 2))
-        data[:, 0] = np.repeat(np.asarray(self.scales, np.float64), per_vertex)
-        if all(g is None for g in self.gamma):
-            data[:, 1] = 1.0
+        n = sum(self.counts)
+        packed = np.empty((n * 4, STRIDE), np.float32)
+        if len(self.deferred) == len(self.clip):
+            # every label upright: their corners go straight into a_clip (View.screen_to_clip)
+            p = self._upright_px(self.counts).reshape(-1, 2)
+            packed[:, 0] = p[:, 0] / self.view.width * 2 - 1
+            packed[:, 1] = 1 - p[:, 1] / self.view.height * 2
+            packed[:, 2] = 0.0
+            packed[:, 3] = 1.0
         else:
-            data[:, 1] = np.concatenate([g if g is not None else np.ones(c * 4) for g, c in
-                                         zip(self.gamma, self.counts, strict=True)])
-        if all(f.ndim == 1 for f in self.fill):
-            fill = np.repeat(np.array(self.fill, np.float64), counts, axis=0)
-        else:
+            self._deferred_clip()
+            packed[:, 0:4] = np.concatenate(self.clip)  # type: ignore[arg-type]  # every slot is filled now
+        tex = np.concatenate(self.tex) if len(self.tex) > 1 else self.tex[0]
+        corners = packed.reshape(n, 4, STRIDE)
+        # (x, y), (x + w, y), (x, y + h), (x + w, y + h); adding w * 0 leaves x as it is
+        corners[:, :, _TEX] = tex[:, 0:1] + tex[:, 2:3] * np.array(_TEX_X, tex.dtype)
+        corners[:, :, _TEX + 1] = tex[:, 1:2] + tex[:, 3:4] * np.array(_TEX_Y, tex.dtype)
+        # One row per label: a_data (scale, gamma 1), a_fill_color, a_halo_color, a_props, which LAYOUT
+        # keeps side by side.
+        labels = len(self.counts)
+        per_label = np.empty((labels, _LABEL_COLUMNS))
+        per_label[:, 0] = self.scales
+        per_label[:, 1] = 1.0
+        flat_fill = all(f.ndim == 1 for f in self.fill)
+        per_label[:, 2:6] = self.fill if flat_fill else 0.0
+        per_label[:, 6:10] = self.halo
+        per_label[:, 10:13] = self.props
+        per_vertex = np.asarray(self.counts) * 4  # vertices of each added label
+        packed[:, _DATA:_DATA + _LABEL_COLUMNS] = np.repeat(per_label, per_vertex, axis=0)
+        if any(g is not None for g in self.gamma):
+            packed[:, _DATA + 1] = np.concatenate([g if g is not None else np.ones(c * 4) for g, c in
+                                                   zip(self.gamma, self.counts, strict=True)])
+        if not flat_fill:
             fill = np.concatenate([f if f.ndim == 2 else np.broadcast_to(f, (c, 4))
                                    for f, c in zip(self.fill, self.counts, strict=True)])
-        idx = ((np.arange(n, dtype=np.uint32) * 4)[:, None] + _QUAD_INDICES).reshape(-1, 3)
-        # Straight into the interleaved float32 vertices (assignment rounds as astype would).
-        packed = np.empty((n * 4, STRIDE), np.float32)
-        cols = _columns(packed)
-        cols["a_clip"][:] = clip
-        cols["a_tex"][:] = t.reshape(n * 4, 2)
-        cols["a_data"][:] = data
-        cols["a_fill_color"][:] = np.repeat(fill, 4, axis=0)
-        cols["a_halo_color"][:] = np.repeat(np.asarray(self.halo, np.float64), per_vertex, axis=0)
-        cols["a_props"][:] = np.repeat(np.asarray(self.props, np.float64), per_vertex, axis=0)
-        return VertexSet(packed, idx, cols)
+            packed[:, _DATA + 2:_DATA + 6] = np.repeat(fill, 4, axis=0)
+        return VertexSet(packed, quad_indices(n), _columns(packed))
+
+
+_TEX = 4                   # a_tex's first column in LAYOUT
+_DATA = 6                  # a_data's first column; a_fill_color, a_halo_color and a_props follow it
+_LABEL_COLUMNS = 2 + 4 + 4 + 3
+_TEX_X = (0.0, 1.0, 0.0, 1.0)
+_TEX_Y = (0.0, 0.0, 1.0, 1.0)
+_quad_index_memo: list[np.ndarray] = [np.zeros((0, 3), np.uint32)]
+
+
+def quad_indices(n: int) -> np.ndarray:
+    """Triangle indices of ``n`` quads of 4 vertices each, (2n, 3); a read-only view of one array
+    kept for the most quads asked so far."""
+    have = _quad_index_memo[0]
+    if len(have) < 2 * n:
+        have = ((np.arange(max(n, len(have) + 64), dtype=np.uint32) * 4)[:, None]
+                + _QUAD_INDICES).reshape(-1, 3)
+        have.flags.writeable = False
+        _quad_index_memo[0] = have
+    return have[:2 * n]
 
 
 def text_style(paint: Any, bucket: SymbolBucket, fi: int) -> tuple[np.ndarray, tuple[float, ...],
