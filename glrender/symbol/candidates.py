@@ -179,7 +179,8 @@ def _gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any,
     cat = (lambda name: np.concatenate([getattr(s, name) for s in statics])) if len(statics) > 1 else \
         (lambda name: getattr(statics[0], name))
     has_text, has_icon = cat("has_text"), cat("has_icon")
-    valid = (w > 0) & np.isfinite(screen).all(axis=1)
+    sx, sy = screen[:, 0], screen[:, 1]
+    valid = (w > 0) & np.isfinite(sx) & np.isfinite(sy)
     # text-size of every labelled candidate on the visible side
     size = np.zeros(n)
     if "text-size" in paint.const:
@@ -188,7 +189,6 @@ def _gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any,
         for k in np.flatnonzero(has_text & valid).tolist():
             _ti, bucket, inst = cands[k]
             size[k] = float(paint.get("text-size", bucket, inst.feature) or 0.0)
-    sx, sy = screen[:, 0], screen[:, 1]
     off = np.maximum(np.maximum(grid.x0 - sx, sx - grid.x1), np.maximum(grid.y0 - sy, sy - grid.y1))
     far = valid & (off > 0)
     keep = valid.copy()
@@ -249,7 +249,8 @@ def _gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any,
                  upright=upright.tolist(), boxes=boxes, fs=fs_out.tolist(), icon_upright=icon_ok.tolist(),
                  icon_box=ibox, icon_cbox=icbox, icon_scale=iscale.tolist(), text_only=text_only.tolist(),
                  var_upright=var_ok.tolist(), var_fs=var_fs.tolist(), var_pad=var_pad.tolist(),
-                 item=np.repeat(np.asarray(item_of, np.int64), [len(st.order) for st in statics]),
+                 item=np.full(n, item_of[0], np.int64) if len(statics) == 1 else
+                 np.repeat(np.asarray(item_of, np.int64), [len(st.order) for st in statics]),
                  inst_order=cat("order"), sort_key=cat("sort_key"))
 
 
