@@ -20,7 +20,7 @@ from glrender.geo.mercator import zoom_for_bbox
 from glrender.gpu import preload
 from glrender.render.gc_pause import fewer_collections
 from glrender.render.pipeline import InlineFrame, PlannedFrame, planner
-from glrender.render.plan import BucketCache, plan_is_cached, plan_layers
+from glrender.render.plan import BucketCache, cached_plan, plan_layers
 from glrender.render.sources import SourceSet
 from glrender.style.parse import parse_style
 
@@ -180,14 +180,16 @@ class Renderer:
             works = plan_layers(self.style, cam, self.sources, self.buckets, gstate,
                                 self.symbols if labels else None, covers)
             frame_plan: PlannedFrame | InlineFrame
-            if self._frame is None or not plan_is_cached(self.style, cam, self.sources, self.buckets, covers):
+            cached = None if self._frame is None else cached_plan(self.style, cam, self.sources, self.buckets,
+                                                                   covers, labels)
+            if cached is None:
                 # Tiles to decode and tessellate: plan them on the planner thread while this one draws.
                 if self._planner is None or self._planner_pid != os.getpid():
                     # (a forked child has the executor but not its thread: it would wait forever)
                     self._planner, self._planner_pid = planner(), os.getpid()
                 frame_plan = PlannedFrame(self._planner, works, place)
             else:
-                frame_plan = InlineFrame(works, place)  # all cached: planning is a few lookups
+                frame_plan = InlineFrame(iter(cached), place)  # all cached: planned by those lookups
             try:
                 # Loaded once the planner is at work (a cold render decodes tiles meanwhile).
                 sprites = self.symbols.sprites(cam.scale) if self.style.sprite else None

@@ -76,9 +76,23 @@ def _drawn_layers(style: Any, camera: Camera, sources: SourceSet,
         yield layer, src, tiles
 
 
-def _visible_layers(style: Any, zoom: float) -> Iterator[Any]:
-    """The style's layers drawn at ``zoom``, in style order."""
-    return (ly for ly in style.layers if ly.type in DRAWN_TYPES and layer_visible(ly, zoom))
+_VISIBLE_KEPT = 64
+_visible_memo: dict[tuple[int, float], tuple[Any, tuple[Any, ...]]] = {}
+
+
+def _visible_layers(style: Any, zoom: float) -> tuple[Any, ...]:
+    """The style's layers drawn at ``zoom``, in style order. A style and its layers are frozen, so the
+    answer is kept per (style object, zoom): a render asks three times, and a warm one at a zoom it
+    has drawn before walks no layer list."""
+    key = (id(style), zoom)
+    hit = _visible_memo.get(key)
+    if hit is not None and hit[0] is style:
+        return hit[1]
+    if len(_visible_memo) >= _VISIBLE_KEPT:
+        _visible_memo.clear()
+    got = tuple(ly for ly in style.layers if ly.type in DRAWN_TYPES and layer_visible(ly, zoom))
+    _visible_memo[key] = (style, got)
+    return got
 
 
 def _wanted_source_layers(style: Any, zoom: float, labels: bool) -> dict[str, frozenset[str]]:
@@ -94,21 +108,41 @@ def _wanted_source_layers(style: Any, zoom: float, labels: bool) -> dict[str, fr
 def plan_is_cached(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCache,
                    covers: dict[str, list[TileID]]) -> bool:
     """Would :func:`plan_layers` find every bucket and raster tile of this camera in the caches?
-    (A render that has nothing to decode or tessellate gains nothing from a planner thread.)
     ``covers`` receives the tiles of each source looked at, for plan_layers to reuse."""
+    return cached_plan(style, camera, sources, buckets, covers) is not None
+
+
+def cached_plan(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCache,
+                covers: dict[str, list[TileID]], labels: bool = True) -> list[LayerWork] | None:
+    """What :func:`plan_layers` yields (with ``symbols`` given when ``labels``) when every bucket and
+    raster tile of this camera is in the caches, else None. A render that has nothing to decode or
+    tessellate gains nothing from the planner thread, and its plan is then these lookups, done once.
+    ``covers`` receives the tiles of each source looked at, for plan_layers to reuse."""
+    zoom = camera.zoom
+    out: list[LayerWork] = []
     for layer, src, tiles in _drawn_layers(style, camera, sources, covers):
-        if src is None:
+        if src is None:  # background
+            out.append(LayerWork(layer, []))
             continue
         if layer.type in ("raster", "hillshade"):
-            if src.type in ("raster", "raster-dem", "image") and not src.rasters_cached(tiles):
-                return False
+            wanted = ("raster-dem",) if layer.type == "hillshade" else ("raster", "raster-dem", "image")
+            if src.type not in wanted:
+                continue
+            if not src.rasters_cached(tiles):
+                return None
+            out.append(LayerWork(layer, src.raster_items(tiles, zoom)))
             continue
-        if src.type not in ("vector", "geojson"):
-            continue  # plan_layers draws nothing for it
+        if src.type not in ("vector", "geojson") or (layer.type == "symbol" and not labels):
+            continue
+        items: list[tuple[TileID, Any]] = []
         for t in tiles:
-            if not buckets.has((src.id, t.canonical, t.overscaled_z, layer.id)):
-                return False
-    return True
+            hit, bucket = buckets.get((src.id, t.canonical, t.overscaled_z, layer.id))
+            if not hit:
+                return None
+            if bucket is not None and not bucket.empty:
+                items.append((t, bucket))
+        out.append(LayerWork(layer, items))
+    return out
 
 
 def plan_layers(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCache,

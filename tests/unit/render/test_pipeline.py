@@ -158,3 +158,36 @@ def test_plan_is_cached_knows_raster_tiles(tmp_path: Any) -> None:
         assert plan_is_cached(style, cam, sources, BucketCache(), {})
     finally:
         sources.close()
+
+
+def test_cached_plan_is_what_plan_layers_yields() -> None:
+    """A warm render takes its plan from cached_plan: the same layers, tiles and buckets, in the same
+    order, as plan_layers gives for that camera, with labels and without."""
+    from pathlib import Path
+
+    from glrender.geo.camera import Camera
+    from glrender.render.plan import BucketCache, cached_plan, plan_frame
+    from glrender.render.sources import SourceSet
+    from glrender.style.parse import parse_style
+    from glrender.symbol.resources import SymbolResources
+
+    style = parse_style(Path(__file__).resolve().parents[3] / "glrender" / "data" / "demo" / "styles" /
+                        "basic.json")
+    sources = SourceSet(dict(style.raw["sources"]), style.base_dir, None)
+    symbols = SymbolResources(style.glyphs, style.base_dir, style.sprite)
+    buckets = BucketCache()
+    try:
+        for cam in (Camera(24.94, 60.17, 14.0, width=256, height=256),
+                    Camera(24.95, 60.17, 15.5, 30.0, 40.0, width=300, height=200)):
+            assert cached_plan(style, cam, sources, buckets, {}) is None  # nothing planned here yet
+            for labels in (True, False):
+                planned = plan_frame(style, cam, sources, buckets, symbols=symbols if labels else None)
+                got = cached_plan(style, cam, sources, buckets, {}, labels)
+                assert got is not None
+                assert [w.layer.id for w in got] == [w.layer.id for w in planned]
+                assert any(w.layer.type == "symbol" for w in got) == labels
+                for a, b in zip(got, planned, strict=True):
+                    assert a.layer is b.layer
+                    assert [(t, id(x)) for t, x in a.items] == [(t, id(x)) for t, x in b.items]
+    finally:
+        sources.close()
