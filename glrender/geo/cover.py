@@ -130,6 +130,7 @@ def _flat_cover(camera: Camera, planes: Sequence[tuple[float, float, float, floa
     if (tx1 - tx0 + 1) * (ty1 - ty0 + 1) > 4 * max_tiles:
         return None
     found: list[tuple[float, int, int, TileID]] = []
+    ex, ey = float(eye_t[0]), float(eye_t[1])  # Python floats: numpy scalars are slow to add
     for xu in range(tx0, tx1 + 1):
         w, x = divmod(xu, n)
         if w not in wraps:
@@ -139,8 +140,8 @@ def _flat_cover(camera: Camera, planes: Sequence[tuple[float, float, float, floa
             y0 = y * ts
             if not _box_visible(planes, x0, y0, x0 + ts, y0 + ts):
                 continue
-            dx = (x0 + ts / 2) / ws * n - eye_t[0]
-            dy = (y0 + ts / 2) / ws * n - eye_t[1]
+            dx = (x0 + ts / 2) / ws * n - ex
+            dy = (y0 + ts / 2) / ws * n - ey
             found.append((dx * dx + dy * dy, -w, -_morton(x, y), TileID(data_max, x, y, ideal, w)))
     if len(found) > max_tiles:
         return None

@@ -142,3 +142,23 @@ def test_cover_wide_low_zoom_view_uses_world_copies() -> None:
     tiles = covering_tiles(Camera(0.0, 0.0, 0.0, 0, 0, 1600, 400), maxzoom=6)
     assert {t.wrap for t in tiles} == {-2, -1, 0, 1, 2}
     assert all((t.z, t.x, t.y) == (0, 0, 0) for t in tiles)
+
+
+def test_camera_world_position_is_the_inverted_view_at_the_origin() -> None:
+    """The eye worked out by hand is where the view matrix puts the camera: its inverse applied to the
+    view-space origin (to float error), and exactly above the centre without pitch."""
+    import random
+
+    import numpy as np
+
+    from glrender.geo.camera import Camera
+
+    rng = random.Random(7)
+    for _ in range(300):
+        cam = Camera(rng.uniform(-180, 180), rng.uniform(-80, 80), rng.uniform(0, 20), rng.uniform(0, 360),
+                     rng.uniform(0, 85), rng.randint(10, 2000), rng.randint(10, 2000))
+        ref = np.linalg.inv(cam.view_matrix()) @ np.array([0.0, 0.0, 0.0, 1.0])
+        assert np.allclose(cam.camera_world_position(), ref[:3] / ref[3], rtol=1e-8, atol=1e-6)
+    flat = Camera(24.9, 60.2, 11.3, 37.0, 0.0, 300, 200)
+    x, y = flat.center_point
+    assert tuple(flat.camera_world_position()) == (x, y, flat.camera_to_center_distance)
