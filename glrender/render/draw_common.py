@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -59,10 +60,35 @@ def set_uniforms(prog: gl.Program, values: dict[str, Any]) -> None:
 
 def paint(fc: FrameContext, layer: Any, name: str, default: Any = None) -> Any:
     """A feature-constant paint/layout property at the camera zoom."""
+    return paint_at(layer, fc.zoom, name, default)
+
+
+def paint_at(layer: Any, zoom: float, name: str, default: Any = None) -> Any:
+    """A feature-constant paint/layout property at ``zoom``."""
     prop = layer.paint.get(name) or layer.layout.get(name)
     if prop is None:
         return default
-    return prop.evaluate(fc.zoom)
+    return prop.evaluate(zoom)
+
+
+T = TypeVar("T")
+_LAYER_KEPT = 1024
+_layer_memo: dict[tuple[int, float, Callable[..., Any]], tuple[Any, Any]] = {}
+
+
+def per_layer(layer: Any, zoom: float, make: Callable[[Any, float], T]) -> T:
+    """``make(layer, zoom)``, kept per (layer object, zoom, make): a layer's feature-constant settings
+    are the same for each of its tiles and each render at that zoom (style layers are frozen), and
+    working them out again for every layer of every render cost a warm thumbnail several percent."""
+    key = (id(layer), zoom, make)
+    hit = _layer_memo.get(key)
+    if hit is not None and hit[0] is layer:
+        return hit[1]  # type: ignore[no-any-return]
+    if len(_layer_memo) >= _LAYER_KEPT:
+        _layer_memo.clear()
+    value = make(layer, zoom)
+    _layer_memo[key] = (layer, value)
+    return value
 
 
 def draw_bucket(fc: FrameContext, program_name: str, bucket: Bucket, layer: Any, props: PropTable,

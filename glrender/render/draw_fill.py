@@ -6,12 +6,13 @@ pattern atlas instead of ``fill-color``; features whose image is missing draw no
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
+from glrender.buckets.base import PropTable
 from glrender.buckets.fill import FILL_PROPS, OUTLINE_PROPS
 from glrender.gpu import gl, modes
 from glrender.render.context import FrameContext, LayerWork
-from glrender.render.draw_common import draw_bucket, paint
+from glrender.render.draw_common import draw_bucket, paint_at, per_layer
 from glrender.render.draw_pattern import bind_atlas, floor_zoom, pattern_atlas, pattern_inputs
 from glrender.render.patterns import pattern_tile_uniforms
 from glrender.render.uniforms import translated
@@ -25,15 +26,37 @@ def _unset(prop: Any) -> bool:
     return prop is None or (prop.is_constant and prop.constant_value is None)
 
 
+class _FillSettings(NamedTuple):
+    translate: Any
+    anchor: str
+    translated: bool
+    antialias: bool
+    outline_unset: bool
+    outline_props: PropTable
+    patterned: bool
+
+
+def _fill_settings(layer: Any, zoom: float) -> _FillSettings:
+    translate = paint_at(layer, zoom, "fill-translate", [0, 0]) or [0, 0]
+    outline_unset = _unset(layer.paint.get("fill-outline-color"))
+    return _FillSettings(
+        translate=translate,
+        anchor=paint_at(layer, zoom, "fill-translate-anchor", "map"),
+        translated=any(float(v) for v in translate),
+        antialias=bool(paint_at(layer, zoom, "fill-antialias", True)),
+        outline_unset=outline_unset,
+        outline_props=FILL_COLOR_OUTLINE if outline_unset else OUTLINE_PROPS,
+        patterned=not _unset(layer.paint.get("fill-pattern")),
+    )
+
+
 def draw_fill(fc: FrameContext, work: LayerWork) -> None:
     layer = work.layer
-    translate = paint(fc, layer, "fill-translate", [0, 0]) or [0, 0]
-    anchor = paint(fc, layer, "fill-translate-anchor", "map")
-    antialias = bool(paint(fc, layer, "fill-antialias", True))
+    st = per_layer(layer, fc.zoom, _fill_settings)
+    translate, anchor, antialias = st.translate, st.anchor, st.antialias
     mode = modes.DEPTH_BEHIND_3D if fc.behind_3d else modes.PREMULTIPLIED
-    outline_prop = layer.paint.get("fill-outline-color")
-    outline_props = FILL_COLOR_OUTLINE if _unset(outline_prop) else OUTLINE_PROPS
-    patterned = not _unset(layer.paint.get("fill-pattern"))
+    outline_props = st.outline_props
+    patterned = st.patterned
     atlas = pattern_atlas(fc) if patterned else None
     if patterned and atlas is None:
         return  # no sprite: a patterned layer draws nothing, as in MapLibre
@@ -41,8 +64,9 @@ def draw_fill(fc: FrameContext, work: LayerWork) -> None:
     for tile, bucket in work.items:
         if not fc.tile_visible(tile):
             continue
-        m = translated(fc.tile_matrix(tile, bucket.extent), translate, anchor, fc.camera,
-                       fc.camera.pixels_to_tile_units(tile, bucket.extent))
+        m = fc.tile_matrix(tile, bucket.extent)
+        if st.translated:
+            m = translated(m, translate, anchor, fc.camera, fc.camera.pixels_to_tile_units(tile, bucket.extent))
         clip = (0.0, 0.0, float(bucket.extent), float(bucket.extent))
         u: dict[str, Any] = {"u_matrix": fc.gl_matrix(m), "u_clip_rect": clip}
         defines: tuple[str, ...] = ()
@@ -64,7 +88,7 @@ def draw_fill(fc: FrameContext, work: LayerWork) -> None:
             u2 = dict(u, u_world=(float(fc.camera.device_width), float(fc.camera.device_height)),
                       u_origin=fc.viewport_origin)
             # An explicit outline colour wins over the pattern (MapLibre's fillOutline vs fillOutlinePattern).
-            odefs = defines if _unset(outline_prop) else ()
+            odefs = defines if st.outline_unset else ()
             outlines.append((bucket, u2, odefs, extra if odefs else None, key))
     if not outlines:
         return

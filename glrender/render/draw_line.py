@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -11,7 +11,7 @@ from glrender.buckets.base import paint_values
 from glrender.buckets.line import LINE_PROPS
 from glrender.gpu import gl, modes
 from glrender.render.context import FrameContext, LayerWork
-from glrender.render.draw_common import draw_bucket, paint
+from glrender.render.draw_common import draw_bucket, paint_at, per_layer
 from glrender.render.draw_pattern import bind_atlas, floor_zoom, pattern_atlas, pattern_inputs
 from glrender.render.line_dash import bind_dash_atlas, dash_atlas, dash_inputs, dash_layer_active
 from glrender.render.line_gradient import gradient_rows, is_step, ramp_resolution
@@ -31,29 +31,53 @@ def _set(prop: Any) -> bool:
     return prop is not None and not (prop.is_constant and prop.constant_value is None)
 
 
+class _LineSettings(NamedTuple):
+    translate: Any
+    anchor: str
+    translated: bool
+    patterned: bool
+    gradient: Any      # the line-gradient property when it applies (set, no pattern), else None
+    dashed: bool       # dashes apply (no pattern, a usable dash array)
+
+
+def _line_settings(layer: Any, zoom: float) -> _LineSettings:
+    translate = paint_at(layer, zoom, "line-translate", [0, 0]) or [0, 0]
+    patterned = _set(layer.paint.get("line-pattern"))
+    gradient = layer.paint.get("line-gradient")
+    return _LineSettings(
+        translate=translate,
+        anchor=paint_at(layer, zoom, "line-translate-anchor", "map"),
+        translated=any(float(v) for v in translate),
+        patterned=patterned,
+        gradient=None if patterned or not _set(gradient) else gradient,
+        # Patterns win over dashes, as in MapLibre; a gradient line can be dashed.
+        dashed=not patterned and dash_layer_active(zoom, layer),
+    )
+
+
 def draw_line(fc: FrameContext, work: LayerWork) -> None:
     layer = work.layer
-    translate = paint(fc, layer, "line-translate", [0, 0]) or [0, 0]
-    anchor = paint(fc, layer, "line-translate-anchor", "map")
+    st = per_layer(layer, fc.zoom, _line_settings)
+    translate, anchor = st.translate, st.anchor
     mode = modes.DEPTH_BEHIND_3D if fc.behind_3d else modes.PREMULTIPLIED
     defines: tuple[str, ...] = ()
-    patterned = _set(layer.paint.get("line-pattern"))
+    patterned = st.patterned
     atlas = pattern_atlas(fc) if patterned else None
     if patterned and atlas is None:
         return  # no sprite: nothing to draw
-    gradient = layer.paint.get("line-gradient")
-    if patterned or not _set(gradient):
-        gradient = None
-    # Patterns win over dashes, as in MapLibre; a gradient line can be dashed.
-    dash_atlas_ = dash_atlas(fc) if not patterned and dash_layer_active(fc, layer) else None
+    gradient = st.gradient
+    dash_atlas_ = dash_atlas(fc) if st.dashed else None
     if dash_atlas_ is not None:
         defines = ("DASHED",)
     for tile, bucket in work.items:
         if not fc.tile_visible(tile):
             continue
-        upp = fc.camera.pixels_to_tile_units(tile, bucket.extent)
-        m = translated(fc.tile_matrix(tile, bucket.extent), translate, anchor, fc.camera, upp)
-        shift = translation_units(translate, anchor, fc.camera, upp)
+        m = fc.tile_matrix(tile, bucket.extent)
+        shift = (0.0, 0.0)
+        if st.translated:
+            upp = fc.camera.pixels_to_tile_units(tile, bucket.extent)
+            m = translated(m, translate, anchor, fc.camera, upp)
+            shift = translation_units(translate, anchor, fc.camera, upp)
         u: dict[str, Any] = {"u_matrix": fc.gl_matrix(m), "u_clip_rect": translated_clip_rect(bucket.extent, shift)}
         u.update(line_uniforms(fc.camera, tile, bucket.extent))
         extra: dict[str, Any] = {}

@@ -65,14 +65,15 @@ def bind_dash_atlas(fc: FrameContext, atlas: LineAtlas) -> dict[str, Any]:
     return {"u_dash_image": DASH_UNIT, "u_dash_atlas_size": (float(atlas.width), float(height))}
 
 
-def dash_layer_active(fc: FrameContext, layer: Any) -> bool:
-    """Whether the layer draws dashes: a data-driven array, or a constant one that is usable."""
+def dash_layer_active(zoom: float, layer: Any) -> bool:
+    """Whether the layer draws dashes at ``zoom``: a data-driven array, or a constant one that is
+    usable."""
     prop = layer.paint.get("line-dasharray")
     if prop is None or (prop.is_constant and prop.constant_value is None):
         return False
     if not prop.is_feature_constant:
         return True
-    return usable(prop.evaluate(cross_fade_zooms(fc.zoom)[0])) is not None
+    return usable(prop.evaluate(cross_fade_zooms(zoom)[0])) is not None
 
 
 def _eval(prop: Any, zoom: float, ctx: Any) -> Any:
