@@ -1,14 +1,16 @@
 """Speed of glrender against MapLibre Native (pymgl) on the same styles, tiles and cameras.
 
-    python benches/bench.py [--runs N] [--cold-runs N] [--filter SUBSTR] [--quick] [--json OUT]
-                            [--renderers glrender,pymgl] [--shared DIR]
+    python benches/bench.py [--runs N] [--cold-runs N] [--min-warm-seconds S] [--filter SUBSTR]
+                            [--quick] [--json OUT] [--renderers glrender,pymgl] [--shared DIR]
 
 Scenarios (benches/scenarios.json): the 14 reference views (basic-nolabels.json), the 6 Berlin views
 (streets-nolabels.json) and an 8192x8192 PNG; then the CARTO demo named map at 8192x8192 (carto_bench.py,
 glrender only: time and peak memory). Every measurement runs in a child process:
 
 * warm: one renderer per child, one warm-up render, then the median of N timed render + PNG encode
-  calls; the renderers' children are alive together and take turns render by render;
+  calls; the renderers' children are alive together and take turns render by render. Fast views
+  take more turns, until each renderer has rendered for ``--min-warm-seconds`` (1 s; at most 400
+  turns): the median of 7 renders of a 5 ms view moved by 20-30 % from run to run;
 * cold: a fresh child per run, timed from importing the renderer and reading the style through the
   PNG bytes (interpreter start and the harness's own imports, numpy among them, are not included; the
   whole child is reported as ``process`` in the JSON). Cold children take turns between the
@@ -229,9 +231,17 @@ class _WarmChild:
         self.err.close()
 
 
-def _warm_all(scn: dict[str, Any], renderers: list[str], runs: int) -> dict[str, dict[str, Any]]:
+# Fast views get more warm turns: a 5 ms view's median of 7 renders moved by 20-30 % from run to run,
+# a whole second of turns by a few percent. Both renderers always get the same number of turns.
+MIN_WARM_SECONDS = 1.0
+MAX_WARM_TURNS = 400
+
+
+def _warm_all(scn: dict[str, Any], renderers: list[str], runs: int,
+              min_seconds: float = 0.0) -> dict[str, dict[str, Any]]:
     """Warm medians, the renderers taking turns render by render (each in its own child, kept warm):
-    a slow spell of a shared machine falls on both sides of a ratio."""
+    a slow spell of a shared machine falls on both sides of a ratio. At least ``runs`` turns, and more
+    (up to MAX_WARM_TURNS) until every renderer has rendered for ``min_seconds`` in all."""
     out: dict[str, dict[str, Any]] = {}
     kids: dict[str, _WarmChild] = {}
     for name in renderers:
@@ -246,7 +256,10 @@ def _warm_all(scn: dict[str, Any], renderers: list[str], runs: int) -> dict[str,
             kid.close()
     times: dict[str, list[float]] = {name: [] for name in kids}
     try:
-        for _ in range(runs):
+        turn = 0
+        while kids and (turn < runs or (turn < MAX_WARM_TURNS
+                                        and min(sum(times[n]) for n in kids) < min_seconds)):
+            turn += 1
             for name in list(kids):
                 try:
                     times[name].append(kids[name].ask())
@@ -274,15 +287,16 @@ def _add_colds(out: dict[str, Any], colds: list[dict[str, Any]]) -> None:
         out["error"] = errors[0]
 
 
-def measure(scn: dict[str, Any], renderer: str, runs: int, cold_runs: int) -> dict[str, Any]:
+def measure(scn: dict[str, Any], renderer: str, runs: int, cold_runs: int, min_warm: float = 0.0) -> dict[str, Any]:
     """One renderer on one scenario: the median warm render, then the median of fresh processes."""
-    return measure_all(scn, [renderer], runs, cold_runs)[renderer]
+    return measure_all(scn, [renderer], runs, cold_runs, min_warm)[renderer]
 
 
-def measure_all(scn: dict[str, Any], renderers: list[str], runs: int, cold_runs: int) -> dict[str, dict[str, Any]]:
+def measure_all(scn: dict[str, Any], renderers: list[str], runs: int, cold_runs: int,
+                min_warm: float = 0.0) -> dict[str, dict[str, Any]]:
     """Every renderer on one scenario. Cold processes take turns between the renderers (glrender, Native,
     glrender, ...), so a slow spell of a shared machine weighs on both sides of a ratio, not on one."""
-    out = _warm_all(scn, renderers, runs)
+    out = _warm_all(scn, renderers, runs, min_warm)
     # a renderer that cannot draw the view once will not do better cold
     live = [name for name in renderers if not out[name]["error"]]
     colds: dict[str, list[dict[str, Any]]] = {name: [] for name in live}
@@ -359,6 +373,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=5, help="timed warm renders per scenario (default 5)")
     ap.add_argument("--cold-runs", type=int, default=3, help="fresh processes per scenario (default 3)")
+    ap.add_argument("--min-warm-seconds", type=float, default=MIN_WARM_SECONDS,
+                    help=f"more warm turns, up to {MAX_WARM_TURNS}, until each renderer has rendered this "
+                         f"long (default {MIN_WARM_SECONDS:g}; 0 with --quick)")
     ap.add_argument("--filter", dest="substr", help="only scenarios whose id contains this")
     ap.add_argument("--quick", action="store_true", help="2 warm runs, 1 cold run, no 8192px scenario")
     ap.add_argument("--json", type=Path, dest="json_out", help="write all timings as JSON")
@@ -376,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: unknown renderer(s) {bad}; choose from {RENDERERS}", file=sys.stderr)
         return 2
     runs, cold_runs = (2, 1) if args.quick else (args.runs, args.cold_runs)
+    min_warm = 0.0 if args.quick else max(0.0, args.min_warm_seconds)
     shared = args.shared or shared_dir()
     try:
         scenarios = load_scenarios(shared)
@@ -391,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     for scn in scenarios:
         w, h = View.from_record(scn).pixels
         row: dict[str, Any] = {"id": scn["id"], "output": f"{w}x{h}"}
-        row.update(measure_all(scn, renderers, runs, cold_runs))
+        row.update(measure_all(scn, renderers, runs, cold_runs, min_warm))
         for name in renderers:
             print(
                 f"# {scn['id']} {name}: warm {_fmt(row[name]['warm'])} cold {_fmt(row[name]['cold'])}",
