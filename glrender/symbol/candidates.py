@@ -173,19 +173,19 @@ def _gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any,
             world_parts.append(view.tile_to_world(at.tile, at.extent, st.anchors))
     if not cands:
         return None
-    world = np.concatenate(world_parts)
+    world = np.concatenate(world_parts) if len(world_parts) > 1 else world_parts[0]
     screen, w = view.to_screen(world)
     n = len(cands)
-    cat = (lambda name: np.concatenate([getattr(s, name) for s in statics])) if len(statics) > 1 else \
-        (lambda name: getattr(statics[0], name))
-    has_text, has_icon = cat("has_text"), cat("has_icon")
+    size_const = float(paint.const["text-size"] or 0.0) if "text-size" in paint.const else None
+    ls = _layer_static(statics, item_of, along_map, size_const)
+    has_text, has_icon = ls.has_text, ls.has_icon
     sx, sy = screen[:, 0], screen[:, 1]
     valid = (w > 0) & np.isfinite(sx) & np.isfinite(sy)
     # text-size of every labelled candidate on the visible side
-    size = np.zeros(n)
-    if "text-size" in paint.const:
-        size[has_text] = float(paint.const["text-size"] or 0.0)
+    if ls.size is not None:
+        size = ls.size
     else:
+        size = np.zeros(n)
         for k in np.flatnonzero(has_text & valid).tolist():
             _ti, bucket, inst = cands[k]
             size[k] = float(paint.get("text-size", bucket, inst.feature) or 0.0)
@@ -193,44 +193,46 @@ def _gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any,
     far = valid & (off > 0)
     keep = valid.copy()
     icons = None
-    if sheet is not None and has_icon.any():
+    if sheet is not None and ls.any_icon:
         parts = [_icon_static(b, sheet) for b in _buckets(items)]
         icons = parts[0] if len(parts) == 1 else _Icons(*(np.concatenate(col) for col in zip(*parts, strict=True)))
     if far.any():
-        _cull(view, paint, cands, far, off, w, size, cat("extent"), has_text, has_icon, sheet, padding, keep,
+        _cull(view, paint, cands, far, off, w, size, ls.extent, has_text, has_icon, sheet, padding, keep,
               icons, icon_upright)
-    upright = np.zeros(n, bool)
+    upright: np.ndarray | None = None
     boxes: list[list[float]] = []
-    fs_out = np.zeros(n)
+    fs_out: list[float] = [0.0] * n
     pr = np.minimum(np.maximum(0.5 + 0.5 * (view.ccd / w), 0.0), 4.0)  # screen-aligned perspective
-    var_ok = np.zeros(n, bool)
-    var_fs = var_pad = np.zeros(n)
+    var_ok: np.ndarray | None = None
+    var_fs: list[float] = [0.0] * n
+    var_pad: list[float] = [0.0] * n
     if text_upright:
-        var_ok = keep & cat("plain_var") & (size > 0) & ~(cat("has_line") & along_map)
+        # the base masks hold "has a text size" already when the size is constant
+        var_ok = keep & ls.var_base if ls.size is not None else keep & ls.var_base & (size > 0)
         if var_ok.any():
-            var_fs = np.where(var_ok, size / ONE_EM * pr, 0.0)
-            var_pad = np.where(var_ok, padding * pr, 0.0)
-        upright = keep & cat("plain") & (size > 0) & ~(cat("has_line") & along_map)
+            var_fs = np.where(var_ok, size / ONE_EM * pr, 0.0).tolist()
+            var_pad = np.where(var_ok, padding * pr, 0.0).tolist()
+        upright = keep & ls.upright_base if ls.size is not None else keep & ls.upright_base & (size > 0)
         if upright.any():
             fs = size / ONE_EM * pr
-            box = cat("box")
+            box = ls.box
             p = padding * pr
             b = np.empty((n, 4))
             b[:, :2] = screen + box[:, :2] * fs[:, None] - p[:, None]
             b[:, 2:] = screen + box[:, 2:] * fs[:, None] + p[:, None]
             b[~upright] = 0.0
             boxes = b.tolist()  # lists, not tuples: one fewer object per candidate
-            fs_out = np.where(upright, fs, 0.0)
-    icon_ok = np.zeros(n, bool)
+            fs_out = np.where(upright, fs, 0.0).tolist()
+    icon_ok: np.ndarray | None = None
     ibox = np.zeros((n, 4))
     icbox: list[list[float]] = []
-    iscale = np.zeros(n)
+    iscale: list[float] = [0.0] * n
     if icon_upright is not None and icons is not None and icon_upright[0] > 0:
         isize, ipad, icons_follow = icon_upright
         ibox = icons.box
         icon_ok = keep & icons.upright
         if icons_follow:
-            icon_ok &= ~cat("has_line")
+            icon_ok &= ls.no_line
         if icon_ok.any():
             sc = isize * pr
             x1, y1 = sx + ibox[:, 0] * sc, sy + ibox[:, 1] * sc
@@ -243,15 +245,79 @@ def _gather(view: View, grid: CollisionGrid, items: Any, paint: Any, sheet: Any,
             b[:, 3] = np.maximum(y1, y2) + p
             b[~icon_ok] = 0.0
             icbox = b.tolist()
-            iscale = np.where(icon_ok, sc, 0.0)
-    text_only = upright & ~(has_icon if icons is None else icons.has)
+            iscale = np.where(icon_ok, sc, 0.0).tolist()
+    if upright is None:
+        upright_l, text_only = [False] * n, [False] * n
+    else:
+        upright_l = upright.tolist()
+        text_only = (upright & (ls.no_icon if icons is None else ~icons.has)).tolist()
     return Batch(cands=cands, world=world, screen=screen, w=w, keep=keep.tolist(), size=size.tolist(),
-                 upright=upright.tolist(), boxes=boxes, fs=fs_out.tolist(), icon_upright=icon_ok.tolist(),
-                 icon_box=ibox, icon_cbox=icbox, icon_scale=iscale.tolist(), text_only=text_only.tolist(),
-                 var_upright=var_ok.tolist(), var_fs=var_fs.tolist(), var_pad=var_pad.tolist(),
-                 item=np.full(n, item_of[0], np.int64) if len(statics) == 1 else
-                 np.repeat(np.asarray(item_of, np.int64), [len(st.order) for st in statics]),
-                 inst_order=cat("order"), sort_key=cat("sort_key"))
+                 upright=upright_l, boxes=boxes, fs=fs_out,
+                 icon_upright=icon_ok.tolist() if icon_ok is not None else [False] * n, icon_box=ibox,
+                 icon_cbox=icbox, icon_scale=iscale, text_only=text_only,
+                 var_upright=var_ok.tolist() if var_ok is not None else [False] * n, var_fs=var_fs,
+                 var_pad=var_pad, item=ls.item, inst_order=ls.order, sort_key=ls.sort_key)
+
+
+class _LayerStatic(NamedTuple):
+    """What ``gather`` needs of a layer's buckets that depends neither on the camera nor on the render:
+    the buckets' static columns joined, the item of each candidate and the masks of labels that may be
+    upright. The same for every render of the same buckets at a zoom, so kept (``_layer_static``)."""
+
+    has_text: np.ndarray
+    has_icon: np.ndarray
+    any_icon: bool
+    no_icon: np.ndarray       # ~has_icon
+    no_line: np.ndarray       # ~has_line
+    box: np.ndarray
+    extent: np.ndarray
+    item: np.ndarray          # (N,) int64
+    order: np.ndarray
+    sort_key: np.ndarray
+    size: np.ndarray | None   # a constant text-size on every labelled candidate (else None: per feature)
+    var_base: np.ndarray      # plain_var, not along a followed line (and sized, with a constant size)
+    upright_base: np.ndarray  # plain, not along a followed line (and sized, with a constant size)
+
+
+_LAYER_STATICS_KEPT = 256
+_layer_statics: dict[Any, tuple[tuple[_Static, ...], _LayerStatic]] = {}
+
+
+def _layer_static(statics: list[_Static], item_of: list[int], along_map: bool,
+                  size_const: float | None) -> _LayerStatic:
+    key = (tuple(map(id, statics)), tuple(item_of), along_map, size_const)
+    hit = _layer_statics.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], statics, strict=True)):
+        return hit[1]
+    if len(_layer_statics) >= _LAYER_STATICS_KEPT:
+        _layer_statics.clear()
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(st, name) for st in statics]) if len(statics) > 1 else \
+            getattr(statics[0], name)
+
+    has_text, has_icon, has_line = cat("has_text"), cat("has_icon"), cat("has_line")
+    n = len(has_text)
+    not_followed = ~(has_line & along_map)
+    var_base = cat("plain_var") & not_followed
+    upright_base = cat("plain") & not_followed
+    size = None
+    if size_const is not None:
+        size = np.zeros(n)
+        size[has_text] = size_const
+        sized = size > 0
+        var_base = var_base & sized
+        upright_base = upright_base & sized
+    item = (np.full(n, item_of[0], np.int64) if len(statics) == 1 else
+            np.repeat(np.asarray(item_of, np.int64), [len(st.order) for st in statics]))
+    got = _LayerStatic(has_text=has_text, has_icon=has_icon, any_icon=bool(has_icon.any()), no_icon=~has_icon,
+                       no_line=~has_line, box=cat("box"), extent=cat("extent"), item=item, order=cat("order"),
+                       sort_key=cat("sort_key"), size=size, var_base=var_base, upright_base=upright_base)
+    for arr in got:
+        if isinstance(arr, np.ndarray):
+            arr.flags.writeable = False  # shared by every render: nothing may change them
+    _layer_statics[key] = (tuple(statics), got)
+    return got
 
 
 def _buckets(items: Any) -> list[SymbolBucket]:
