@@ -8,6 +8,7 @@ Matrices use column vectors (``clip = M @ [x, y, z, 1]``); upload ``M.T`` to GLS
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -54,6 +55,15 @@ def rotate_z(rad: float) -> np.ndarray:
     c, s = math.cos(rad), math.sin(rad)
     m = np.eye(4)
     m[0, 0], m[0, 1], m[1, 0], m[1, 1] = c, -s, s, c
+    return m
+
+
+@functools.lru_cache(maxsize=64)
+def _clip_to_pixels(width: float, height: float) -> np.ndarray:
+    """Clip space to CSS screen pixels (x right, y down) for a width x height view; the same for every
+    camera of that size (read-only, shared)."""
+    m = scale(width / 2, -height / 2, 1) @ translate(1, -1, 0)
+    m.flags.writeable = False
     return m
 
 
@@ -211,8 +221,7 @@ class Camera:
         """World pixels to CSS screen pixels (x right, y down), homogeneous."""
         got = self._cache.get("pixel")
         if got is None:
-            m = scale(self.width / 2, -self.height / 2, 1) @ translate(1, -1, 0)
-            got = self._cache["pixel"] = m @ self.world_matrix()
+            got = self._cache["pixel"] = _clip_to_pixels(self.width, self.height) @ self.world_matrix()
             got.flags.writeable = False
         return got
 
