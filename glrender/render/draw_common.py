@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from glrender._memo import kept
 from glrender.buckets.base import Bucket, PropTable, paint_values
 from glrender.gpu import gl, modes
 from glrender.gpu.draw import draw
@@ -80,15 +81,7 @@ def per_layer(layer: Any, zoom: float, make: Callable[[Any, float], T]) -> T:
     """``make(layer, zoom)``, kept per (layer object, zoom, make): a layer's feature-constant settings
     are the same for each of its tiles and each render at that zoom (style layers are frozen), and
     working them out again for every layer of every render cost a warm thumbnail several percent."""
-    key = (id(layer), zoom, make)
-    hit = _layer_memo.get(key)
-    if hit is not None and hit[0] is layer:
-        return hit[1]  # type: ignore[no-any-return]
-    if len(_layer_memo) >= _LAYER_KEPT:
-        _layer_memo.clear()
-    value = make(layer, zoom)
-    _layer_memo[key] = (layer, value)
-    return value
+    return kept(_layer_memo, _LAYER_KEPT, layer, (id(layer), zoom, make), lambda: make(layer, zoom))
 
 
 def draw_bucket(fc: FrameContext, program_name: str, bucket: Bucket, layer: Any, props: PropTable,

@@ -8,6 +8,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from glrender._memo import kept
 from glrender.buckets import BUILDERS, Bucket
 from glrender.buckets.base import filter_features
 from glrender.geo.camera import Camera, TileID
@@ -84,15 +85,8 @@ def _visible_layers(style: Any, zoom: float) -> tuple[Any, ...]:
     """The style's layers drawn at ``zoom``, in style order. A style and its layers are frozen, so the
     answer is kept per (style object, zoom): a render asks three times, and a warm one at a zoom it
     has drawn before walks no layer list."""
-    key = (id(style), zoom)
-    hit = _visible_memo.get(key)
-    if hit is not None and hit[0] is style:
-        return hit[1]
-    if len(_visible_memo) >= _VISIBLE_KEPT:
-        _visible_memo.clear()
-    got = tuple(ly for ly in style.layers if ly.type in DRAWN_TYPES and layer_visible(ly, zoom))
-    _visible_memo[key] = (style, got)
-    return got
+    return kept(_visible_memo, _VISIBLE_KEPT, style, (id(style), zoom),
+                lambda: tuple(ly for ly in style.layers if ly.type in DRAWN_TYPES and layer_visible(ly, zoom)))
 
 
 def _wanted_source_layers(style: Any, zoom: float, labels: bool) -> dict[str, frozenset[str]]:

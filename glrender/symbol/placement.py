@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from glrender._memo import kept
 from glrender._record import field, record, replace
 from glrender.buckets.base import as_vec4, tile_context
 from glrender.geo.camera import Camera, TileID
@@ -177,16 +178,7 @@ def _rules_for(layer: Any, zoom: float, resources: Any) -> _Rules:
     """``_rules``, kept with the renderer's symbol resources (keyed by the layer object itself)."""
     if resources is None:
         return _rules(layer, zoom)
-    memo = resources.placement_rules
-    key = (id(layer), zoom)
-    got = memo.get(key)
-    if got is not None and got[0] is layer:
-        return got[1]  # type: ignore[no-any-return]
-    if len(memo) >= _RULES_KEPT:
-        memo.clear()
-    rules = _rules(layer, zoom)
-    memo[key] = (layer, rules)
-    return rules
+    return kept(resources.placement_rules, _RULES_KEPT, layer, (id(layer), zoom), lambda: _rules(layer, zoom))
 
 
 def _place_layer(view: View, grid: CollisionGrid, layer: Any, items: Sequence[tuple[TileID, Any]],
