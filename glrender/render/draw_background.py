@@ -35,7 +35,6 @@ def draw_background(fc: FrameContext, work: LayerWork) -> None:
     vao.render(gl.TRIANGLE_STRIP)
 
 
-
 def _tile_quad(fc: FrameContext) -> gl.Buffer:
     key = ("background-tile-quad", EXTENT)
     buf = fc.gpu.textures.get(key)

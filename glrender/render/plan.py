@@ -60,21 +60,30 @@ def plan_frame(style: Any, camera: Camera, sources: SourceSet, buckets: BucketCa
     return list(plan_layers(style, camera, sources, buckets, global_state, symbols))
 
 
-def _drawn_layers(style: Any, camera: Camera, sources: SourceSet,
-                  covers: dict[str, list[TileID]]) -> Iterator[tuple[Any, Any, list[TileID]]]:
-    """(layer, its source or None for a background, the source's tiles for this camera) of every layer
-    drawn at the camera's zoom, in style order; tile covers are computed once per source."""
+def _drawn_layers(style: Any, camera: Camera, sources: SourceSet, covers: dict[str, list[TileID]],
+                  labels: bool) -> Iterator[tuple[Any, Any, list[TileID], str]]:
+    """(layer, its source or None for a background, the source's tiles for this camera, how it is
+    planned: "background", "raster" or "vector") of every layer drawn at the camera's zoom, in style
+    order; symbol layers only with ``labels``. Tile covers are computed once per source. The one place
+    that decides which layers a frame plans (plan_layers and cached_plan both walk it)."""
     for layer in _visible_layers(style, camera.zoom):
         if layer.type == "background":
-            yield layer, None, []
+            yield layer, None, [], "background"
             continue
         src = sources.get(layer.source) if layer.source else None
         if src is None:
             continue
+        if layer.type in ("raster", "hillshade"):
+            wanted = ("raster-dem",) if layer.type == "hillshade" else ("raster", "raster-dem", "image")
+            kind = "raster" if src.type in wanted else ""
+        else:
+            kind = "vector" if src.type in ("vector", "geojson") and (labels or layer.type != "symbol") else ""
+        if not kind:
+            continue  # nothing to draw from this source
         tiles = covers.get(src.id)
         if tiles is None:
             tiles = covers[src.id] = src.cover(camera)
-        yield layer, src, tiles
+        yield layer, src, tiles, kind
 
 
 _VISIBLE_KEPT = 64
@@ -114,19 +123,14 @@ def cached_plan(style: Any, camera: Camera, sources: SourceSet, buckets: BucketC
     ``covers`` receives the tiles of each source looked at, for plan_layers to reuse."""
     zoom = camera.zoom
     out: list[LayerWork] = []
-    for layer, src, tiles in _drawn_layers(style, camera, sources, covers):
-        if src is None:  # background
+    for layer, src, tiles, kind in _drawn_layers(style, camera, sources, covers, labels):
+        if kind == "background":
             out.append(LayerWork(layer, []))
             continue
-        if layer.type in ("raster", "hillshade"):
-            wanted = ("raster-dem",) if layer.type == "hillshade" else ("raster", "raster-dem", "image")
-            if src.type not in wanted:
-                continue
+        if kind == "raster":
             if not src.rasters_cached(tiles):
                 return None
             out.append(LayerWork(layer, src.raster_items(tiles, zoom)))
-            continue
-        if src.type not in ("vector", "geojson") or (layer.type == "symbol" and not labels):
             continue
         items: list[tuple[TileID, Any]] = []
         for t in tiles:
@@ -148,23 +152,17 @@ def plan_layers(style: Any, camera: Camera, sources: SourceSet, buckets: BucketC
     # Property columns per decoded tile layer, shared by every style layer filtering it this frame.
     columns: dict[int, tuple[Any, Columns]] = {}
     to_decode = _wanted_source_layers(style, zoom, symbols is not None)
-    for layer, src, tiles in _drawn_layers(style, camera, sources, {} if covers is None else covers):
-        if src is None:  # background
+    covers = {} if covers is None else covers
+    for layer, src, tiles, kind in _drawn_layers(style, camera, sources, covers, symbols is not None):
+        if kind == "background":
             yield LayerWork(layer, [])
             continue
-        items: list[tuple[TileID, Any]] = []
-        if layer.type in ("raster", "hillshade"):
-            wanted = ("raster-dem",) if layer.type == "hillshade" else ("raster", "raster-dem", "image")
-            if src.type not in wanted:
-                continue
+        if kind == "raster":
             yield LayerWork(layer, src.raster_items(tiles, zoom))
             continue
-        if src.type not in ("vector", "geojson"):
-            continue
+        items: list[tuple[TileID, Any]] = []
         source_layer = layer.source_layer if src.type == "vector" else "_geojson"
         if layer.type == "symbol":
-            if symbols is None:
-                continue
             # Symbol layout needs glyphs (and atlas space): bind the renderer's symbol resources.
             # Imported here: styles without labels never load the text stack.
             from glrender.symbol.bucket import build_symbol

@@ -167,9 +167,13 @@ class Quads:
         return VertexSet(packed, quad_indices(n), _columns(packed))
 
 
-_TEX = 4                   # a_tex's first column in LAYOUT
-_DATA = 6                  # a_data's first column; a_fill_color, a_halo_color and a_props follow it
-_LABEL_COLUMNS = 2 + 4 + 4 + 3
+_COLUMN = {name: sum(n for _, n in LAYOUT[:i]) for i, (name, _) in enumerate(LAYOUT)}  # first column
+_TEX = _COLUMN["a_tex"]
+# build repeats these per-label attributes to the vertices in one block, so LAYOUT keeps them side by
+# side in this order (tests/unit/symbol/test_quads_layout.py)
+PER_LABEL = ("a_data", "a_fill_color", "a_halo_color", "a_props")
+_DATA = _COLUMN[PER_LABEL[0]]
+_LABEL_COLUMNS = sum(n for name, n in LAYOUT if name in PER_LABEL)
 _TEX_X = (0.0, 1.0, 0.0, 1.0)
 _TEX_Y = (0.0, 0.0, 1.0, 1.0)
 _quad_index_memo: list[np.ndarray] = [np.zeros((0, 3), np.uint32)]
