@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import Any
 
 import numpy as np
 
@@ -96,7 +97,8 @@ class Camera:
     scale: float = 1.0
     fov: float = FOV
     roll: float = 0.0  # degrees about the view axis, applied after pitch (MapLibre's roll)
-    _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    # matrices and tile covers worked out for this camera (it is never changed in place)
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("lon", "lat", "zoom", "bearing", "pitch", "scale", "roll"):

@@ -57,7 +57,22 @@ def covering_tiles(
     ``clip_matrix`` restricts the frustum (a framebuffer piece); by default the whole view is used.
     Below the source's minzoom nothing is drawn (the spec's rule); above its maxzoom tiles are
     overzoomed (data tile z = maxzoom, drawn at the ideal zoom).
+
+    The whole-view cover is kept with the camera per set of arguments: the sources of a style mostly
+    share tile size and zoom range, and each asks for its tiles.
     """
+    if clip_matrix is not None:
+        return _covering_tiles(camera, tile_size, minzoom, maxzoom, round_zoom, clip_matrix, max_tiles)
+    key = ("cover", tile_size, minzoom, maxzoom, round_zoom, max_tiles)
+    got = camera._cache.get(key)
+    if got is None:
+        got = camera._cache[key] = tuple(_covering_tiles(camera, tile_size, minzoom, maxzoom, round_zoom, None,
+                                                         max_tiles))
+    return list(got)
+
+
+def _covering_tiles(camera: Camera, tile_size: int, minzoom: int, maxzoom: int, round_zoom: bool,
+                    clip_matrix: np.ndarray | None, max_tiles: int) -> list[TileID]:
     ideal = covering_zoom(camera, tile_size, round_zoom)
     if ideal < minzoom:
         return []

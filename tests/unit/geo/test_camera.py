@@ -162,3 +162,22 @@ def test_camera_world_position_is_the_inverted_view_at_the_origin() -> None:
     flat = Camera(24.9, 60.2, 11.3, 37.0, 0.0, 300, 200)
     x, y = flat.center_point
     assert tuple(flat.camera_world_position()) == (x, y, flat.camera_to_center_distance)
+
+
+def test_cover_is_kept_with_the_camera_per_arguments() -> None:
+    """A camera's whole-view cover is worked out once per set of arguments; callers get their own list."""
+    from unittest import mock
+
+    import glrender.geo.cover as cover
+    from glrender.geo.camera import Camera
+
+    cam = Camera(24.9, 60.2, 11.3, 20.0, 30.0, 300, 200)
+    with mock.patch.object(cover, "_covering_tiles", wraps=cover._covering_tiles) as spy:
+        first = cover.covering_tiles(cam, tile_size=512, maxzoom=14)
+        first.clear()  # the caller's list, not the kept one
+        again = cover.covering_tiles(cam, tile_size=512, maxzoom=14)
+        assert spy.call_count == 1 and again
+        other = cover.covering_tiles(cam, tile_size=256, maxzoom=14)
+        assert spy.call_count == 2
+        fresh = Camera(24.9, 60.2, 11.3, 20.0, 30.0, 300, 200)
+        assert cover.covering_tiles(fresh, tile_size=256, maxzoom=14) == other and spy.call_count == 3
